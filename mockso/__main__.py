@@ -1,0 +1,5 @@
+"""``python -m mockso`` runs the ``mockso`` command."""
+
+from mockso.cli import main
+
+main()

@@ -1,0 +1,289 @@
+"""Load an OpenAPI 3.0 contract once and expose it as read-only operations.
+
+Everything the mock knows about the API (paths, methods, parameters, media types, status codes,
+schemas, security schemes) is read here from ``contracts/``. Local ``$ref``s are resolved into
+shared, inlined schema objects so that validators and generators never chase references at
+request time; the raw schema (with its ``$ref``) is kept beside the resolved one because the
+component name matters to marshmallow and XML. No Flask import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockso.errors import ContractError
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+DEFAULT_CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "superoffice-images.yaml"
+_REF_PREFIX = "#/components/schemas/"
+
+Schema = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One path, query or header parameter of an operation."""
+
+    name: str
+    location: str
+    required: bool
+    schema: Schema
+
+
+@dataclass(frozen=True)
+class MediaType:
+    """A media type of a body: its resolved schema, its raw schema and its example."""
+
+    name: str
+    schema: Schema
+    raw_schema: Schema
+    example: Any = None
+
+    @property
+    def component(self) -> str | None:
+        """The component schema name when the body is a ``$ref`` to one."""
+        ref = self.raw_schema.get("$ref", "")
+        return ref[len(_REF_PREFIX) :] if ref.startswith(_REF_PREFIX) else None
+
+
+@dataclass(frozen=True)
+class Response:
+    """A documented status code of an operation."""
+
+    status: str
+    description: str
+    content: Mapping[str, MediaType]
+    headers: Mapping[str, Schema]
+
+
+@dataclass(frozen=True)
+class RequestBody:
+    """The request body an operation takes."""
+
+    required: bool
+    content: Mapping[str, MediaType]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One method on one path, as the contract states it."""
+
+    operation_id: str
+    method: str
+    path: str
+    tags: tuple[str, ...]
+    summary: str
+    parameters: tuple[Parameter, ...]
+    request_body: RequestBody | None
+    responses: Mapping[str, Response]
+    security: tuple[Mapping[str, Any], ...]
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def success(self) -> Response:
+        """The first documented 2xx response."""
+        for status in sorted(self.responses):
+            if status.startswith("2"):
+                return self.responses[status]
+        raise ContractError(f"operation {self.operation_id} documents no 2xx response")
+
+    def parameter(self, name: str) -> Parameter | None:
+        """The parameter called ``name``, in any location."""
+        return next((p for p in self.parameters if p.name == name), None)
+
+
+class Contract:
+    """A parsed, reference-resolved OpenAPI 3.0 document."""
+
+    def __init__(self, document: Mapping[str, Any], source: str = "<dict>") -> None:
+        self.source = source
+        self.document = document
+        self._resolved: dict[int, Any] = {}
+        self.operations = tuple(self._read_operations())
+
+    @classmethod
+    def from_path(cls, path: str | Path | None = None) -> Contract:
+        """Read a YAML or JSON contract file (the bundled image contract by default)."""
+        path = Path(path) if path else DEFAULT_CONTRACT
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ContractError(f"{path}: cannot read the contract: {error}") from error
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
+        try:
+            document = yaml.load(text, Loader=loader)
+        except yaml.YAMLError as error:
+            raise ContractError(f"{path}: not valid YAML: {error}") from error
+        if not isinstance(document, dict):
+            raise ContractError(f"{path}: the contract must be a mapping at the top level")
+        return cls(document, source=str(path))
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> Contract:
+        """Use an already-parsed document."""
+        return cls(document)
+
+    def __iter__(self) -> Iterator[Operation]:
+        return iter(self.operations)
+
+    def __len__(self) -> int:
+        return len(self.operations)
+
+    def operation(self, operation_id: str) -> Operation:
+        """The operation with this operationId."""
+        for operation in self.operations:
+            if operation.operation_id == operation_id:
+                return operation
+        raise KeyError(operation_id)
+
+    @property
+    def component_schemas(self) -> Mapping[str, Schema]:
+        """``components.schemas`` as written, ``$ref``s intact."""
+        return dict(self.document.get("components", {}).get("schemas", {}))
+
+    def schema(self, name: str) -> Schema:
+        """A component schema with every reference resolved."""
+        try:
+            raw = self.document["components"]["schemas"][name]
+        except KeyError as error:
+            raise ContractError(f"{self.source}: no component schema {name!r}") from error
+        resolved: Schema = self.resolve(raw, f"#/components/schemas/{name}")
+        return resolved
+
+    @property
+    def security_schemes(self) -> Mapping[str, Mapping[str, Any]]:
+        """``components.securitySchemes`` by name."""
+        return dict(self.document.get("components", {}).get("securitySchemes", {}))
+
+    def tag(self, name: str) -> Mapping[str, Any]:
+        """The top-level tag object called ``name`` (empty when undeclared)."""
+        return next((t for t in self.document.get("tags", []) if t.get("name") == name), {})
+
+    def resolve(self, node: Any, where: str, seen: tuple[str, ...] = ()) -> Any:
+        """Inline every local ``$ref`` below ``node``; shared targets stay shared objects."""
+        if isinstance(node, list):
+            return [self.resolve(item, where, seen) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            return self._follow(ref, where, seen)
+        return {key: self.resolve(value, f"{where}/{key}", seen) for key, value in node.items()}
+
+    def _follow(self, ref: str, where: str, seen: tuple[str, ...]) -> Any:
+        if not ref.startswith("#/"):
+            raise ContractError(f"{self.source}: {where}: only local $refs are supported: {ref}")
+        if ref in seen:
+            raise ContractError(f"{self.source}: {where}: recursive $ref {ref} is not supported")
+        target: Any = self.document
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or part not in target:
+                raise ContractError(f"{self.source}: {where}: $ref {ref} points nowhere")
+            target = target[part]
+        key = id(target)
+        if key not in self._resolved:
+            self._resolved[key] = self.resolve(target, ref, (*seen, ref))
+        return self._resolved[key]
+
+    def _read_operations(self) -> Iterator[Operation]:
+        paths = self.document.get("paths")
+        if not isinstance(paths, dict) or not paths:
+            raise ContractError(f"{self.source}: the contract has no paths")
+        root_security = tuple(self.document.get("security", ()))
+        for path, item in paths.items():
+            shared = item.get("parameters", [])
+            for method in HTTP_METHODS:
+                if method in item:
+                    where = f"#/paths/{path.replace('/', '~1')}/{method}"
+                    yield self._operation(path, method, item[method], shared, root_security, where)
+
+    def _operation(
+        self,
+        path: str,
+        method: str,
+        raw: Mapping[str, Any],
+        shared: list[Any],
+        root_security: tuple[Mapping[str, Any], ...],
+        where: str,
+    ) -> Operation:
+        operation_id = raw.get("operationId")
+        if not operation_id:
+            raise ContractError(f"{self.source}: {where}: every operation needs an operationId")
+        security = raw.get("security")
+        return Operation(
+            operation_id=operation_id,
+            method=method.upper(),
+            path=path,
+            tags=tuple(raw.get("tags", ())),
+            summary=raw.get("summary", ""),
+            parameters=self._parameters([*shared, *raw.get("parameters", [])], where),
+            request_body=self._request_body(raw.get("requestBody"), where),
+            responses=self._responses(raw.get("responses", {}), where),
+            security=root_security if security is None else tuple(security),
+            extensions={k: v for k, v in raw.items() if k.startswith("x-")},
+        )
+
+    def _parameters(self, raw: list[Any], where: str) -> tuple[Parameter, ...]:
+        merged: dict[tuple[str, str], Parameter] = {}
+        for node in raw:
+            spec = self.resolve(node, f"{where}/parameters")
+            location = spec["in"]
+            merged[(spec["name"], location)] = Parameter(  # later (operation) wins, as OAS says
+                name=spec["name"],
+                location=location,
+                required=bool(spec.get("required", location == "path")),
+                schema=spec.get("schema", {}),
+            )
+        return tuple(merged.values())
+
+    def _request_body(self, raw: Any, where: str) -> RequestBody | None:
+        if raw is None:
+            return None
+        spec = self.resolve(raw, f"{where}/requestBody")
+        content = self._content(raw.get("content") or spec.get("content", {}), where)
+        return RequestBody(required=bool(spec.get("required", False)), content=content)
+
+    def _responses(self, raw: Mapping[str, Any], where: str) -> dict[str, Response]:
+        responses = {}
+        for status, node in raw.items():
+            spec = self.resolve(node, f"{where}/responses/{status}")
+            unresolved = self._unresolved(node)
+            responses[str(status)] = Response(
+                status=str(status),
+                description=spec.get("description", ""),
+                content=self._content(unresolved.get("content", {}), where),
+                headers={
+                    name: header.get("schema", {})
+                    for name, header in spec.get("headers", {}).items()
+                },
+            )
+        return responses
+
+    def _unresolved(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Follow a top-level ``$ref`` (to components.responses) without inlining its insides."""
+        while isinstance(node, Mapping) and "$ref" in node:
+            target: Any = self.document
+            for part in node["$ref"][2:].split("/"):
+                target = target[part]
+            node = target
+        return node
+
+    def _content(self, raw: Mapping[str, Any], where: str) -> dict[str, MediaType]:
+        content = {}
+        for name, spec in raw.items():
+            raw_schema = spec.get("schema", {})
+            content[name.lower()] = MediaType(
+                name=name.lower(),
+                schema=self.resolve(raw_schema, f"{where}/content/{name}"),
+                raw_schema=raw_schema,
+                example=spec.get("example"),
+            )
+        return content

@@ -1,0 +1,179 @@
+"""Date-time text as the SuperOffice WebAPI writes and reads it.
+
+SuperOffice serialises dates with .NET's ``yyyy-MM-ddTHH:mm:ss.FFFFFFFzzz``: up to seven
+fractional digits with trailing zeros dropped, then a ``+01:00``-style offset (never ``Z``).
+The ``SO-TimeZone`` request header moves dates into another zone and, unless it also says
+``includeTZOffset``, leaves the offset off. ``Last-Modified`` uses the HTTP date format.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import zoneinfo
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+from datetime import tzinfo
+
+__all__ = [
+    "ZONE_CODES",
+    "format_datetime",
+    "http_date",
+    "parse_datetime",
+    "resolve_zone",
+    "zone_named",
+]
+
+# SuperOffice-style zone codes. The docs show only "NO" and "US-NY"; the rest follow the same
+# country[-region] pattern. Each code carries its zone's standard UTC offset in minutes, used
+# only when this machine has no zoneinfo database (tzdata is not a dependency): the dates are
+# then an hour off in summer, which is better than refusing every request.
+ZONE_CODES: dict[str, tuple[str, int]] = {
+    "NO": ("Europe/Oslo", 60),
+    "SE": ("Europe/Stockholm", 60),
+    "DK": ("Europe/Copenhagen", 60),
+    "FI": ("Europe/Helsinki", 120),
+    "DE": ("Europe/Berlin", 60),
+    "NL": ("Europe/Amsterdam", 60),
+    "BE": ("Europe/Brussels", 60),
+    "FR": ("Europe/Paris", 60),
+    "CH": ("Europe/Zurich", 60),
+    "ES": ("Europe/Madrid", 60),
+    "PL": ("Europe/Warsaw", 60),
+    "GB": ("Europe/London", 0),
+    "UK": ("Europe/London", 0),
+    "IE": ("Europe/Dublin", 0),
+    "US-NY": ("America/New_York", -300),
+    "US-IL": ("America/Chicago", -360),
+    "US-CO": ("America/Denver", -420),
+    "US-CA": ("America/Los_Angeles", -480),
+    "AU-NSW": ("Australia/Sydney", 600),
+    "JP": ("Asia/Tokyo", 540),
+}
+
+_INCLUDE_OFFSET = "includetzoffset"
+
+# .NET round-trip text as clients send it: 1-7 fractional digits, offset optional.
+_DATETIME_TEXT = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<time>\d{2}:\d{2}:\d{2})"
+    r"(?:\.(?P<fraction>\d{1,7}))?"
+    r"(?P<offset>[Zz]|[+-]\d{2}:\d{2}(?::\d{2})?)?"
+)
+
+
+def format_datetime(value: datetime, zone: tzinfo | None = None, *, offset: bool = True) -> str:
+    """Write an aware datetime as SuperOffice does, e.g. ``2017-11-21T09:40:59.40866+01:00``.
+
+    ``zone`` converts first (None keeps the value's own zone); ``offset=False`` leaves the
+    offset off, as SuperOffice does for an ``SO-TimeZone`` header without ``includeTZOffset``.
+    """
+    if value.utcoffset() is None:
+        raise ValueError(f"format_datetime needs an aware datetime, got naive {value!r}")
+    local = value.astimezone(zone) if zone is not None else value
+    # isoformat, not strftime: %Y does not zero-pad years before 1000 on glibc.
+    text = local.replace(tzinfo=None, microsecond=0).isoformat()
+    if local.microsecond:
+        text += "." + f"{local.microsecond:06d}".rstrip("0")
+    if offset:
+        text += _offset_text(local.utcoffset() or timedelta(0))
+    return text
+
+
+def _offset_text(delta: timedelta) -> str:
+    """``+01:00`` style; seconds appear only for historic local-mean-time offsets."""
+    sign = "-" if delta < timedelta(0) else "+"
+    seconds = abs(int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    # .NET would drop the seconds, but then the text would name a different instant.
+    tail = f":{seconds:02d}" if seconds else ""
+    return f"{sign}{hours:02d}:{minutes:02d}{tail}"
+
+
+def parse_datetime(text: str) -> datetime:
+    """Read a client's date-time: SuperOffice text, ``Z``, or no offset at all (taken as UTC).
+
+    A seventh fractional digit (.NET ticks) is rounded to the nearest microsecond.
+    """
+    match = _DATETIME_TEXT.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(
+            f"{text!r} is not a date-time: expected yyyy-MM-ddTHH:mm:ss[.fffffff][+hh:mm|Z]"
+        )
+    zone = _parse_offset(match["offset"], text)
+    try:
+        whole = datetime.fromisoformat(f"{match['date']}T{match['time']}").replace(tzinfo=zone)
+        # Ticks are 100 ns; (ticks + 5) // 10 rounds half up, and may carry into the next second.
+        ticks = int((match["fraction"] or "0").ljust(7, "0"))
+        return whole + timedelta(microseconds=(ticks + 5) // 10)
+    except (ValueError, OverflowError) as error:
+        raise ValueError(f"{text!r} is not a valid date-time: {error}") from None
+
+
+def _parse_offset(offset: str | None, text: str) -> tzinfo:
+    """The zone for an offset suffix; missing or ``Z`` means UTC."""
+    if offset is None or offset in ("Z", "z"):
+        return UTC
+    sign = -1 if offset[0] == "-" else 1
+    hours, minutes, seconds = ([int(part) for part in offset[1:].split(":")] + [0])[:3]
+    if minutes > 59 or seconds > 59 or hours > 23:
+        raise ValueError(f"{text!r} has an impossible UTC offset {offset!r}")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes, seconds=seconds))
+
+
+def http_date(value: datetime) -> str:
+    """RFC 9110 IMF-fixdate for ``Last-Modified``, e.g. ``Tue, 21 Nov 2017 08:40:59 GMT``."""
+    if value.utcoffset() is None:
+        raise ValueError(f"http_date needs an aware datetime, got naive {value!r}")
+    return email.utils.format_datetime(value.astimezone(UTC), usegmt=True)
+
+
+def resolve_zone(header: str | None, default: tzinfo) -> tuple[tzinfo, bool]:
+    """Read an ``SO-TimeZone`` header into (zone, write offsets?).
+
+    No header keeps ``default`` with offsets. ``"NO"`` gives Oslo time without offsets;
+    ``"NO, includeTZOffset"`` (any case, any spacing) gives Oslo time with offsets.
+    """
+    if header is None or not header.strip():
+        return default, True
+    name, *options = (part.strip() for part in header.split(","))
+    unknown = [option for option in options if option.lower() != _INCLUDE_OFFSET]
+    if unknown:
+        raise ValueError(
+            f"SO-TimeZone {header!r} has unknown option {unknown[0]!r}: "
+            "only 'includeTZOffset' may follow the zone name"
+        )
+    return zone_named(name), bool(options)
+
+
+def zone_named(name: str) -> tzinfo:
+    """The zone for an IANA name, ``UTC`` or a SuperOffice code such as ``NO`` or ``US-NY``.
+
+    Numeric SuperOffice zone ids (``261`` in the docs) are refused on purpose: they index
+    SuperOffice's own time-zone table, which is not public, so any guess would silently
+    shift every date the client sees.
+    """
+    if name.upper() == "UTC":
+        return UTC
+    code = ZONE_CODES.get(name.upper())
+    if code is not None:
+        return _system_zone(code[0]) or timezone(timedelta(minutes=code[1]), name.upper())
+    zone = _system_zone(name) if name and not name.isdigit() else None
+    if zone is None:
+        raise ValueError(
+            f"SO-TimeZone {name!r} is not a known time zone: use an IANA name such as "
+            f"Europe/Oslo, UTC, or one of {', '.join(ZONE_CODES)}"
+        )
+    return zone
+
+
+def _system_zone(name: str) -> tzinfo | None:
+    """The zoneinfo zone, or None when the name is unknown or this machine lacks the data."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    # ZoneInfoNotFoundError is a KeyError; bad keys ("../x", "a\0b") raise ValueError;
+    # a directory or unreadable file under the zoneinfo path can raise OSError.
+    except (KeyError, ValueError, OSError):
+        return None

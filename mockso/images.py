@@ -1,0 +1,262 @@
+"""The stateful behaviour of the image operations: save, fetch, scale, delete, ImageInfo.
+
+Which fields a client may write, which conceptual type an entity's pictures have and which status
+an unknown entity gets are read from the contract (``x-mockso-writable`` on the info schema,
+``x-conceptual-type`` on the entity's tag, ``x-mockso-unknown-entity-status`` on an operation).
+Everything slow (Faker, Pillow encoding) happens once per resource and is kept, so stored reads
+stay cheap. No Flask import.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+
+from mockso import imaging
+from mockso.auth import Principal
+from mockso.clock import Clock
+from mockso.contract import Contract
+from mockso.contract import Operation
+from mockso.errors import BadRequest
+from mockso.errors import InsufficientStorage
+from mockso.errors import MocksoError
+from mockso.errors import NotFound
+from mockso.handlers import Call
+from mockso.handlers import Handlers
+from mockso.handlers import Reply
+from mockso.negotiation import accepts
+from mockso.negotiation import choose
+from mockso.payloads import PayloadGenerator
+from mockso.store import Info
+from mockso.store import Store
+from mockso.store import StoreFull
+from mockso.store import UnknownEntity
+
+INFO_SCHEMA = "BlobEntity"
+# .NET's DateTime.MinValue: what an empty carrier holds in its dates.
+EMPTY_DATE = datetime(1, 1, 1, tzinfo=UTC)
+_EMPTY_BY_TYPE = {"integer": 0, "number": 0.0, "boolean": False, "string": ""}
+_MIME_TO_FORMAT = {mime: name for name, mime in imaging.FORMATS.items()}
+_ASSOCIATE_CACHE_SIZE = 1024
+
+
+class ImageService:
+    """Handlers for the six image actions, over one store."""
+
+    def __init__(
+        self,
+        contract: Contract,
+        store: Store,
+        generator: PayloadGenerator,
+        clock: Clock,
+        *,
+        max_pixels: int,
+    ) -> None:
+        self.contract = contract
+        self.store = store
+        self.generator = generator
+        self.clock = clock
+        self.max_pixels = max_pixels
+        info = contract.schema(INFO_SCHEMA)
+        self.writable = frozenset(info.get("x-mockso-writable", ()))
+        self._info_properties = info.get("properties", {})
+        self._entity_extras: dict[str, dict[str, Any]] = {}
+        self._associates: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def register(self, handlers: Handlers) -> None:
+        handlers.register("GetImage", self.get_image)
+        handlers.register("SaveImage", self.save_image)
+        handlers.register("DeleteImageContent", self.delete_image)
+        handlers.register("GetImageInfo", self.get_info)
+        handlers.register("PutImageInfo", self.put_info)
+
+    # -- the actions -------------------------------------------------------------------------
+
+    def get_image(self, call: Call) -> Reply:
+        self._require_entity(call)
+        entry = self.store.get(call.entity, call.entity_id)
+        if entry is None or entry.data is None:
+            source, blob_key = self._blank(call), ("blank", call.params.get("ifBlank"))
+        else:
+            source, blob_key = (entry.data, _mime_of(entry.info)), ("blob", entry.info["BlobId"])
+        data, mime = self._rendered(call, source, blob_key)
+        return Reply(raw=data, media_type=mime)
+
+    def save_image(self, call: Call) -> Reply:
+        data: bytes = call.body or b""
+        if not data:
+            raise BadRequest(
+                "Image bitmap is missing from body: send PNG, JPEG, GIF or TIFF bytes "
+                "(raw, or as the file part of a multipart/form-data body)"
+            )
+        self._require_entity(call)
+        try:
+            picture = imaging.sniff(data, max_pixels=self.max_pixels)
+        except imaging.ImageError as error:
+            raise BadRequest(str(error)) from error
+        now, by = self.clock.now(), self._associate(call.principal)
+        conceptual = self._conceptual_type(call.entity)
+
+        def build(old: Info | None, blob_id: int) -> Info:
+            info = dict(old) if old else self._empty_info(call.entity)
+            had_picture = bool(old and old["BlobId"])
+            info.update(
+                BlobId=blob_id,
+                MimeType=picture.mime_type,
+                BlobSize=len(data),
+                OriginalSize=len(data),
+                UpdatedDate=now,
+                UpdatedBy=by,
+            )
+            if not had_picture:
+                info.update(CreatedDate=now, CreatedBy=by)
+            info["ConceptualType"] = info.get("ConceptualType") or conceptual
+            return info
+
+        entry = self._store_call(
+            lambda: self.store.save_picture(call.entity, call.entity_id, data, build)
+        )
+        return Reply(value=entry.info["BlobId"])
+
+    def delete_image(self, call: Call) -> Reply:
+        self._require_entity(call)
+        self._store_call(lambda: self.store.delete_picture(call.entity, call.entity_id))
+        return Reply(status=204)
+
+    def get_info(self, call: Call) -> Reply:
+        self._require_entity(call)
+        entry = self.store.get(call.entity, call.entity_id)
+        info = entry.info if entry else self._empty_info(call.entity)
+        headers = {}
+        if info["UpdatedDate"] != EMPTY_DATE:
+            from mockso.dates import http_date
+
+            headers["Last-Modified"] = http_date(info["UpdatedDate"])
+        return Reply(value=info, headers=headers)
+
+    def put_info(self, call: Call) -> Reply:
+        body: Mapping[str, Any] = call.body or {}
+        self._require_entity(call)
+        now, by = self.clock.now(), self._associate(call.principal)
+        changes = {name: body[name] for name in self.writable if name in body}
+
+        def build(old: Info | None) -> Info:
+            info = dict(old) if old else self._empty_info(call.entity)
+            info.update(changes, UpdatedDate=now, UpdatedBy=by)
+            return info
+
+        entry = self._store_call(lambda: self.store.update_info(call.entity, call.entity_id, build))
+        return Reply(value=entry.info)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _require_entity(self, call: Call) -> None:
+        if not self.store.exists(call.entity, call.entity_id):
+            raise self._unknown(call.operation, f"{call.entity} id {call.entity_id} not found")
+
+    def _store_call(self, write: Any) -> Any:
+        try:
+            return write()
+        except StoreFull as error:
+            raise InsufficientStorage(str(error)) from error
+        except UnknownEntity as error:  # pragma: no cover - checked before, kept for races
+            raise NotFound(str(error)) from error
+
+    @staticmethod
+    def _unknown(operation: Operation, message: str) -> MocksoError:
+        if operation.extensions.get("x-mockso-unknown-entity-status") == 400:
+            return BadRequest(message)
+        return NotFound(message)
+
+    def _blank(self, call: Call) -> tuple[bytes, str]:
+        kind = call.params.get("ifBlank")
+        if kind is None or kind == "Null":
+            raise NotFound(
+                f"{call.entity} {call.entity_id} has no picture; ask with ifBlank=ClearPixel, "
+                "SrNoPhoto, SrNoPhotoWithBorder, Default or GenericFileIcon for a placeholder"
+            )
+        return imaging.placeholder(kind)
+
+    def _rendered(self, call: Call, source: tuple[bytes, str], key: Any) -> tuple[bytes, str]:
+        data, mime = source
+        width, height = call.params.get("w"), call.params.get("h")
+        fmt = self._target_format(call, mime)
+        if width is None and height is None and fmt == _MIME_TO_FORMAT.get(mime):
+            return data, mime
+        cache_key = (key, width, height, fmt)
+        cached = self.store.scaled.get(cache_key)
+        if cached is None:
+            try:
+                cached = imaging.render(
+                    data, width=width, height=height, fmt=fmt, max_pixels=self.max_pixels
+                )
+            except imaging.ImageError as error:
+                raise BadRequest(str(error)) from error
+            self.store.scaled.put(cache_key, cached)
+        return cached
+
+    def _target_format(self, call: Call, mime: str) -> str | None:
+        """``type`` wins; else keep the stored format if Accept allows it; else Accept's choice."""
+        asked = imaging.normalize_format(call.params.get("type"))
+        if asked is not None:
+            choose(call.accept, (imaging.FORMATS[asked],))  # NotAcceptable if Accept refuses it
+            return asked
+        if accepts(call.accept, mime):
+            return _MIME_TO_FORMAT.get(mime)
+        offered = tuple(call.operation.success.content)
+        return _MIME_TO_FORMAT.get(choose(call.accept, offered))
+
+    def _associate(self, principal: Principal) -> dict[str, Any]:
+        """The associate a caller is, made once per caller and kept (bounded)."""
+        key = f"{principal.scheme}:{principal.fingerprint}"
+        with self._lock:
+            found = self._associates.get(key)
+            if found is not None:
+                self._associates.move_to_end(key)
+                return found
+        made = self.generator.associate(key=key, user_name=principal.user_name)
+        with self._lock:
+            self._associates[key] = made
+            if len(self._associates) > _ASSOCIATE_CACHE_SIZE:
+                self._associates.popitem(last=False)
+        return made
+
+    def _conceptual_type(self, entity: str) -> str:
+        return str(self.contract.tag(entity).get("x-conceptual-type", "PHOTO"))
+
+    def _empty_info(self, entity: str) -> dict[str, Any]:
+        """An ImageInfo with nothing in it, as the real API answers for an entity without one."""
+        info: dict[str, Any] = {}
+        for name, node in self._info_properties.items():
+            if node.get("format") == "date-time":
+                info[name] = EMPTY_DATE
+            elif node.get("type") in _EMPTY_BY_TYPE:
+                info[name] = _EMPTY_BY_TYPE[node["type"]]
+            else:
+                info[name] = self._extras(entity).get(name)
+        return info
+
+    def _extras(self, entity: str) -> dict[str, Any]:
+        """Rights and field properties of an entity type: generated once, then kept."""
+        with self._lock:
+            if entity not in self._entity_extras:
+                self._entity_extras[entity] = {
+                    name: self.generator.generate(node, key=f"{entity}.{name}")
+                    for name, node in self._info_properties.items()
+                    if node.get("readOnly")
+                }
+            return self._entity_extras[entity]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._entity_extras.clear()
+            self._associates.clear()
+
+
+def _mime_of(info: Info) -> str:
+    return str(info.get("MimeType") or "application/octet-stream")

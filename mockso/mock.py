@@ -1,0 +1,211 @@
+"""One running mock: the contract, its state and the parts that answer, without the web layer.
+
+``Mock`` owns everything one app needs (store, payload generator, marshmallow schemas, clock,
+authenticator, handlers) and knows how to turn bodies into data and data into bodies. The Flask
+layer (app, routing) only moves bytes between HTTP and this object, which keeps the whole
+behaviour testable without a server. No Flask import.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from marshmallow import ValidationError
+
+from mockso import codecs
+from mockso import imaging
+from mockso.auth import Authenticator
+from mockso.auth import Credentials
+from mockso.clock import make_clock
+from mockso.config import Settings
+from mockso.contract import Contract
+from mockso.contract import MediaType
+from mockso.contract import Operation
+from mockso.errors import BadRequest
+from mockso.handlers import Call
+from mockso.handlers import Handler
+from mockso.handlers import Handlers
+from mockso.handlers import Reply
+from mockso.images import ImageService
+from mockso.negotiation import content_type_header
+from mockso.negotiation import kind
+from mockso.payloads import PayloadGenerator
+from mockso.schemas import SchemaSet
+from mockso.schemas import output_zone
+from mockso.store import Store
+from mockso.validation import RequestValidator
+
+# DataContractSerializer's namespace and root for a bare value, used when a schema names none.
+_PRIMITIVE_XML = {"integer": "int", "number": "double", "boolean": "boolean", "string": "string"}
+_PRIMITIVE_NS = "http://schemas.microsoft.com/2003/10/Serialization/"
+
+
+class Mock:
+    """The contract plus the state and behaviour that answer its operations."""
+
+    def __init__(self, settings: Settings, contract: Contract | None = None) -> None:
+        self.settings = settings
+        self.contract = contract or Contract.from_path(settings.contract_path)
+        self.seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
+        self.zone = ZoneInfo(settings.timezone)
+        self.clock = make_clock(settings.clock, seeded=settings.seed is not None)
+        self.store = Store(
+            max_bytes=settings.max_store_bytes,
+            known_ids=load_fixtures(settings.fixtures) if settings.fixtures else {},
+            scaled_cache_bytes=settings.scaled_cache_bytes,
+        )
+        self.generator = PayloadGenerator(self.contract.component_schemas, self.seed)
+        self.schemas = SchemaSet(self.contract)
+        credentials = Credentials.from_path(settings.credentials) if settings.credentials else None
+        self.authenticator = Authenticator(
+            self.contract.security_schemes, mode=settings.auth, credentials=credentials
+        )
+        self.images = ImageService(
+            self.contract, self.store, self.generator, self.clock, max_pixels=settings.max_pixels
+        )
+        self.handlers = Handlers()
+        self.images.register(self.handlers)
+
+    def bindings(self) -> list[tuple[Operation, Handler]]:
+        """Every operation with the handler that answers it (a generated one when none fits)."""
+        return [(op, self.handlers.for_operation(op) or self.generated(op)) for op in self.contract]
+
+    def generated(self, operation: Operation) -> Handler:
+        """A handler answering from the contract alone: its example, else a generated payload."""
+        success = operation.success
+
+        def handler(call: Call) -> Reply:
+            media = success.content.get(call.answer_type)
+            if media is None:
+                return Reply(status=int(success.status))
+            if kind(media.name) == "image":
+                data, mime = imaging.placeholder("SrNoPhoto")
+                return Reply(status=int(success.status), raw=data, media_type=mime)
+            if media.example is not None:
+                return Reply(status=int(success.status), value=media.example, dumped=True)
+            key = f"{operation.operation_id}:{sorted(call.params.items())}"
+            value = self.generator.generate(media.schema, key=key)
+            return Reply(status=int(success.status), value=value, dumped=True)
+
+        return handler
+
+    def reset(self) -> None:
+        """Everything back to how it was at start."""
+        self.store.reset()
+        self.images.reset()
+
+    # -- bodies ------------------------------------------------------------------------------
+
+    def decode(
+        self, operation: Operation, validator: RequestValidator, media_type: str, data: bytes
+    ) -> Any:
+        """A JSON, XML or form body as typed data, checked against the contract."""
+        assert operation.request_body is not None
+        media = operation.request_body.content[media_type]
+        try:
+            if kind(media_type) == "json":
+                raw = codecs.decode_json(data)
+                validator.body(media_type, raw)
+                return self._load(media, raw)
+            raw = self._decode_text(media, data)
+        except codecs.CodecError as error:
+            raise BadRequest(str(error)) from error
+        typed = self._load(media, raw)
+        validator.body(media_type, self._dump(media, typed))
+        return typed
+
+    def _decode_text(self, media: MediaType, data: bytes) -> Any:
+        if kind(media.name) == "form":
+            return codecs.decode_form(data)
+        root, value = codecs.decode_xml(data)
+        expected = media.schema.get("xml", {}).get("name") or media.component
+        if expected and root != expected:
+            raise BadRequest(f"The XML root element is <{root}>; the contract expects <{expected}>")
+        return value
+
+    def _load(self, media: MediaType, raw: Any) -> Any:
+        if media.component is None or media.component not in self.schemas:
+            return raw
+        if not isinstance(raw, dict):
+            return raw
+        try:
+            return self.schemas[media.component].load(raw)
+        except ValidationError as error:
+            raise BadRequest("The body does not match the contract: " + _messages(error)) from error
+
+    def _dump(self, media: MediaType, value: Any) -> Any:
+        if (
+            media.component is not None
+            and media.component in self.schemas
+            and isinstance(value, Mapping)
+        ):
+            return self.schemas[media.component].dump(value)
+        return value
+
+    def encode(self, call: Call, reply: Reply) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers, body) for a handler's reply."""
+        headers = dict(reply.headers)
+        if reply.raw is not None:
+            headers["Content-Type"] = reply.media_type or "application/octet-stream"
+            return reply.status, headers, reply.raw
+        media = call.operation.success.content.get(call.answer_type)
+        if reply.status == 204 or media is None:
+            return reply.status, headers, b""
+        value = reply.value
+        if not reply.dumped:
+            token = output_zone.set(call.zone)
+            try:
+                value = self._dump(media, value)
+            finally:
+                output_zone.reset(token)
+        headers["Content-Type"] = content_type_header(media.name)
+        return reply.status, headers, self._serialise(media, value)
+
+    def _serialise(self, media: MediaType, value: Any) -> bytes:
+        if kind(media.name) != "xml":
+            return codecs.encode_json(value)
+        xml = media.schema.get("xml", {})
+        primitive = _PRIMITIVE_XML.get(str(media.schema.get("type")), "value")
+        root = xml.get("name") or media.component or primitive
+        namespace = xml.get("namespace") or (None if media.component else _PRIMITIVE_NS)
+        return codecs.encode_xml(value, root=root, namespace=namespace)
+
+
+def load_fixtures(path: str | Path) -> dict[str, frozenset[int]]:
+    """Which entity ids exist: ``{"entities": {"Person": [1, 2]}}`` in YAML or JSON."""
+    text = Path(path).read_text(encoding="utf-8")
+    data: Any = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+    entities = data.get("entities") if isinstance(data, dict) else None
+    if not isinstance(entities, dict):
+        raise ValueError(
+            f"{path}: a fixtures file has an 'entities' mapping: "
+            "entity type -> list of ids that exist"
+        )
+    try:
+        return {str(name): frozenset(int(i) for i in ids) for name, ids in entities.items()}
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path}: entity ids must be whole numbers: {error}") from None
+
+
+def _messages(error: ValidationError) -> str:
+    """marshmallow's nested messages as ``'CreatedBy.AssociateId': Not a valid integer.``"""
+    lines: list[str] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            for key, sub in node.items():
+                walk(sub, f"{where}.{key}" if where else str(key))
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+        else:
+            lines.append(f"'{where}': {node}")
+
+    walk(error.messages, "")
+    return "; ".join(lines[:10])

@@ -1,0 +1,175 @@
+"""Flask URL rules built from the contract's paths, and the one view that serves every operation.
+
+Routing is case-insensitive, as the real server's is (the docs' own examples write ``/image`` and
+``/contact``): each literal path segment becomes a converter that matches it in any case. Path
+parameters match any segment and are validated by the contract afterwards, so ``/Person/abc``
+gets a clear 400 rather than a bare 404.
+
+Per request the view does, in order: credentials (401), parameters (400), Accept (406), body size,
+type and content (413, 415, 400), then the handler, then encoding. All contract look-ups and
+validators are prepared once, in ``Endpoint``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
+from typing import cast
+
+from flask import Flask
+from flask import Request
+from flask import Response
+from flask import request
+from werkzeug.routing import BaseConverter
+from werkzeug.routing import Map
+
+from mockso import dates
+from mockso.auth import Authenticator
+from mockso.contract import Operation
+from mockso.errors import BadRequest
+from mockso.errors import PayloadTooLarge
+from mockso.handlers import Call
+from mockso.handlers import Handler
+from mockso.negotiation import choose
+from mockso.negotiation import kind
+from mockso.negotiation import request_media_type
+from mockso.validation import RequestValidator
+
+_TEMPLATE_PART = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+class LiteralSegment(BaseConverter):
+    """Matches one literal path segment in any letter case."""
+
+    part_isolating = True
+
+    def __init__(self, url_map: Map, word: str) -> None:
+        super().__init__(url_map)
+        self.regex = f"(?i:{re.escape(word)})"
+
+
+def rule_for(path: str) -> str:
+    """``/api/v1/Project/{projectId}/Image`` → a werkzeug rule matching it in any case."""
+    parts = []
+    for index, segment in enumerate(path.strip("/").split("/")):
+        match = _TEMPLATE_PART.match(segment)
+        if match:
+            parts.append(f"<{match.group(1)}>")
+        else:
+            parts.append(f"<lit({segment!r}):_lit{index}>")
+    return "/" + "/".join(parts)
+
+
+class Endpoint:
+    """Everything one operation needs per request, prepared at start-up."""
+
+    def __init__(self, operation: Operation, handler: Handler, runtime: Any) -> None:
+        self.operation = operation
+        self.handler = handler
+        self.runtime = runtime
+        self.validator = RequestValidator(operation)
+        self.auth: Authenticator = runtime.authenticator.for_operation(operation.security)
+        self.offered = tuple(operation.success.content)
+        self.answers_json_or_xml = any(kind(t) in ("json", "xml") for t in self.offered)
+        body = operation.request_body
+        self.body_types = tuple(body.content) if body else ()
+
+    def __call__(self, **path_values: str) -> Response:
+        call = self.call(
+            request, {k: v for k, v in path_values.items() if not k.startswith("_lit")}
+        )
+        reply = self.handler(call)
+        status, headers, body = self.runtime.encode(call, reply)
+        return make_response(status, headers, body)
+
+    def call(self, req: Request, path_values: dict[str, str]) -> Call:
+        # werkzeug's Headers is a case-insensitive mapping in all but name.
+        headers = cast(Mapping[str, str], req.headers)
+        principal = self.auth.authenticate(headers)
+        params = self.validator.parameters(path_values, req.args.to_dict(flat=False), headers)
+        answer_type = (
+            choose(req.headers.get("Accept"), self.offered) if self.answers_json_or_xml else ""
+        )
+        zone = self._zone(req)
+        call = Call(self.operation, params, principal, zone, req.headers.get("Accept"), answer_type)
+        if self.body_types:
+            call.body_type, call.body = self._body(req)
+        return call
+
+    def _zone(self, req: Request) -> Any:
+        try:
+            return dates.resolve_zone(req.headers.get("SO-TimeZone"), self.runtime.zone)
+        except ValueError as error:
+            raise BadRequest(str(error)) from error
+
+    def _body(self, req: Request) -> tuple[str | None, Any]:
+        """(media type, decoded body); (None, None) when no body was sent."""
+        length = req.content_length
+        limit = self.runtime.settings.max_upload
+        if length is not None and length > limit:
+            raise PayloadTooLarge(_too_large(length, limit))
+        if not length and not req.headers.get("Transfer-Encoding"):
+            return None, None
+        media_type = request_media_type(req.headers.get("Content-Type"), self.body_types)
+        media_kind = kind(media_type)
+        if media_kind == "multipart":
+            return media_type, _first_file(req, limit)
+        data = _read(req, limit)
+        if media_kind in ("image", "other"):
+            return media_type, data
+        return media_type, self.runtime.decode(self.operation, self.validator, media_type, data)
+
+
+def _read(req: Request, limit: int) -> bytes:
+    """At most ``limit`` bytes of body; more is a 413 (chunked bodies have no length up front)."""
+    data = req.stream.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(_too_large(None, limit))
+    return bytes(data)
+
+
+def _first_file(req: Request, limit: int) -> bytes:
+    """The bytes of the first file part, whatever its name (browser forms name it freely)."""
+    req.max_content_length = limit
+    try:
+        files = req.files
+    except ValueError as error:
+        raise BadRequest(f"The multipart/form-data body cannot be parsed: {error}") from error
+    first = next(iter(files.values()), None)
+    if first is None:
+        raise BadRequest(
+            "The multipart/form-data body has no file part: send the picture as a file part "
+            "(any part name; the first file part is used)"
+        )
+    data: bytes = first.read()
+    return data
+
+
+def _too_large(length: int | None, limit: int) -> str:
+    sent = f"{length} bytes" if length is not None else "more"
+    return f"The body is {sent}; this mock accepts at most {limit} bytes (MOCKSO_MAX_UPLOAD)"
+
+
+def make_response(status: int, headers: dict[str, str], body: bytes) -> Response:
+    """A Flask response with exactly these headers (no default text/html on empty answers)."""
+    content_type = headers.pop("Content-Type", None)
+    response = Response(body, status=status, headers=headers, content_type=content_type)
+    if content_type is None:
+        del response.headers["Content-Type"]
+    return response
+
+
+def register(app: Flask, operations: list[tuple[Operation, Handler]], runtime: Any) -> None:
+    """Add one URL rule per operation to ``app``."""
+    app.url_map.converters["lit"] = LiteralSegment
+    for operation, handler in operations:
+        endpoint = Endpoint(operation, handler, runtime)
+        view: Callable[..., Response] = endpoint
+        app.add_url_rule(
+            rule_for(operation.path),
+            endpoint=operation.operation_id,
+            view_func=view,
+            methods=[operation.method],
+        )

@@ -1,0 +1,113 @@
+"""Marshmallow schemas built from the contract's component schemas, never written by hand.
+
+They do the typing work the wire formats leave undone: XML and form bodies arrive as text and
+come out as ints, booleans and datetimes; stored values go out with dates written the way
+SuperOffice writes them, in the zone the request asked for. The zone is per request, so it lives
+in a context variable rather than on the (shared) schema instances. No Flask import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Mapping
+from contextvars import ContextVar
+from datetime import UTC
+from datetime import datetime
+from datetime import tzinfo
+from typing import Any
+
+from marshmallow import RAISE
+from marshmallow import Schema
+from marshmallow import ValidationError
+from marshmallow import fields
+
+from mockso import dates
+from mockso.contract import Contract
+
+# (zone, write offsets) for the answer being rendered; see dates.resolve_zone.
+output_zone: ContextVar[tuple[tzinfo, bool]] = ContextVar("output_zone", default=(UTC, True))
+
+_REF = "#/components/schemas/"
+
+
+class SuperOfficeDateTime(fields.Field[datetime]):
+    """A date-time written like .NET does (``2017-11-21T09:40:59.40866+01:00``)."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        zone, offset = output_zone.get()
+        if value.year == 1:  # .NET's DateTime.MinValue ("no date"): no zone can shift it
+            return dates.format_datetime(value, UTC, offset=offset)
+        return dates.format_datetime(value, zone, offset=offset)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> datetime:
+        if not isinstance(value, str):
+            raise ValidationError("Not a date-time text.")
+        try:
+            return dates.parse_datetime(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+
+class SchemaSet:
+    """One marshmallow schema per component schema of a contract, built on first use."""
+
+    def __init__(self, contract: Contract) -> None:
+        self._components = contract.component_schemas
+        self._schemas: dict[str, Schema] = {}
+
+    def __getitem__(self, name: str) -> Schema:
+        if name not in self._schemas:
+            if name not in self._components:
+                raise KeyError(name)
+            self._schemas[name] = self._build(name)
+        return self._schemas[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._components
+
+    def _build(self, name: str) -> Schema:
+        spec = self._components[name]
+        declared = {prop: self.field(node) for prop, node in spec.get("properties", {}).items()}
+        cls = Schema.from_dict(declared, name=name)
+        return cls(unknown=RAISE)
+
+    def field(self, node: Mapping[str, Any], nullable: bool = False) -> fields.Field[Any]:
+        """The marshmallow field for one OpenAPI schema node."""
+        nullable = nullable or bool(node.get("nullable"))
+        ref = _single_ref(node)
+        if ref is not None:
+            nullable = nullable or bool(self._components.get(ref, {}).get("nullable"))
+            return fields.Nested(self._lazy(ref), allow_none=nullable)
+        maker = _SCALARS.get((node.get("type"), node.get("format")))
+        if maker is None:
+            maker = _SCALARS.get((node.get("type"), None), fields.Raw)
+        if node.get("type") == "object" and isinstance(node.get("additionalProperties"), dict):
+            values = self.field(node["additionalProperties"])
+            return fields.Dict(keys=fields.String(), values=values, allow_none=nullable)
+        if node.get("type") == "array" and "items" in node:
+            return fields.List(self.field(node["items"]), allow_none=nullable)
+        return maker(allow_none=nullable)
+
+    def _lazy(self, name: str) -> Callable[[], Schema]:
+        return lambda: self[name]
+
+
+def _single_ref(node: Mapping[str, Any]) -> str | None:
+    """The component a node stands for: ``$ref`` itself or a lone ``allOf: [{$ref}]``."""
+    ref = node.get("$ref")
+    if ref is None and len(node.get("allOf", ())) == 1:
+        ref = node["allOf"][0].get("$ref")
+    return ref[len(_REF) :] if isinstance(ref, str) and ref.startswith(_REF) else None
+
+
+_SCALARS: dict[tuple[Any, Any], Callable[..., fields.Field[Any]]] = {
+    ("integer", None): fields.Integer,
+    ("number", None): fields.Float,
+    ("boolean", None): fields.Boolean,
+    ("string", None): fields.String,
+    ("string", "date-time"): SuperOfficeDateTime,
+}
