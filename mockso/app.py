@@ -10,15 +10,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
+from typing import cast
 
 from flask import Flask
 from flask import Response
+from flask import request
 from werkzeug.exceptions import HTTPException
 
 from mockso import codecs
 from mockso import errors
 from mockso import routing
 from mockso.config import Settings
+from mockso.conformance import ResponseChecker
 from mockso.contract import Contract
 from mockso.mock import Mock
 
@@ -35,6 +38,8 @@ def create_app(
     app.extensions["mockso"] = mock
     routing.register(app, mock.bindings(), mock)
     _register_error_handlers(app)
+    if settings.strict:
+        _check_responses(app, mock)
     return app
 
 
@@ -57,10 +62,30 @@ def _register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Exception, _from_crash)
 
 
+def _check_responses(app: Flask, mock: Mock) -> None:
+    """Strict mode: an answer the contract does not allow becomes a loud 500."""
+    checker = ResponseChecker()
+    operations = {op.operation_id: op for op in mock.contract}
+
+    @app.after_request
+    def check(response: Response) -> Response:
+        operation = operations.get(request.endpoint or "")
+        if operation is None or response.direct_passthrough:
+            return response
+        headers = cast(Mapping[str, str], response.headers)
+        problems = checker.problems(operation, response.status_code, headers, response.get_data())
+        if not problems:
+            return response
+        message = (
+            f"{operation.operation_id} answered {response.status_code} against its "
+            f"contract: " + "; ".join(problems)
+        )
+        log.error("contract violation: %s", message)
+        return error_response(errors.ContractViolation(message))
+
+
 def _from_http_exception(error: HTTPException) -> Response:
     """Werkzeug's own errors (no route, wrong method, ...) in SuperOffice's shape."""
-    from flask import request
-
     if error.code == 404:
         mapped: errors.MocksoError = errors.NotFound(
             f"No operation of the contract matches {request.method} {request.path}; "

@@ -60,7 +60,8 @@ class Response:
     status: str
     description: str
     content: Mapping[str, MediaType]
-    headers: Mapping[str, Schema]
+    # Header objects by name: ``{"schema": ..., "required": ...}``.
+    headers: Mapping[str, Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,7 @@ class Contract:
         if raw is None:
             return None
         spec = self.resolve(raw, f"{where}/requestBody")
-        content = self._content(raw.get("content") or spec.get("content", {}), where)
+        content = self._content(self._unresolved(raw).get("content", {}), where)
         return RequestBody(required=bool(spec.get("required", False)), content=content)
 
     def _responses(self, raw: Mapping[str, Any], where: str) -> dict[str, Response]:
@@ -260,10 +261,7 @@ class Contract:
                 status=str(status),
                 description=spec.get("description", ""),
                 content=self._content(unresolved.get("content", {}), where),
-                headers={
-                    name: header.get("schema", {})
-                    for name, header in spec.get("headers", {}).items()
-                },
+                headers=dict(spec.get("headers", {})),
             )
         return responses
 

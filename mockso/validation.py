@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jsonschema import FormatChecker
 from openapi_schema_validator import OAS30Validator
 from openapi_schema_validator import OAS30WriteValidator
 
@@ -26,6 +27,24 @@ _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z", re.ASCII)
 _TRUE, _FALSE = ("true", "1"), ("false", "0")
 _LOCATIONS = {"path": "Path part", "query": "Query parameter", "header": "Header"}
 _NOT_GIVEN = object()
+_LOCAL_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?\Z", re.ASCII
+)
+
+
+def _date_time(value: object) -> bool:
+    """RFC 3339, or the offset-less local form SuperOffice writes under SO-TimeZone."""
+    if not isinstance(value, str):
+        return True
+    rfc3339: bool = _OAS_FORMATS.conforms(value, "date-time")
+    return rfc3339 or bool(_LOCAL_DATE_TIME.match(value))
+
+
+_OAS_FORMATS = OAS30Validator.FORMAT_CHECKER
+# OpenAPI's formats, except that a date-time may lack its offset: SuperOffice documents that
+# SO-TimeZone without ", includeTZOffset" gives local times with no offset.
+FORMAT_CHECKER = FormatChecker()
+FORMAT_CHECKER.checkers = {**_OAS_FORMATS.checkers, "date-time": (_date_time, ())}
 
 
 def describe(schema: Schema) -> str:
@@ -136,7 +155,7 @@ class RequestValidator:
 
 
 def _compile(schema: Schema, cls: type[OAS30Validator]) -> OAS30Validator:
-    return cls(schema, format_checker=OAS30Validator.FORMAT_CHECKER)
+    return cls(schema, format_checker=FORMAT_CHECKER)
 
 
 def _problem(error: Any) -> str:

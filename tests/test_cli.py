@@ -1,0 +1,93 @@
+"""The ``mockso`` command, as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from mockso.cli import cli
+from mockso.contract import Contract
+
+
+def test_routes_lists_every_operation_of_the_contract() -> None:
+    result = CliRunner().invoke(cli, ["routes"])
+
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    contract = Contract.from_path()
+    assert len(lines) == len(contract)
+    for operation, line in zip(contract, lines, strict=True):
+        assert line.split() == [operation.method, operation.path, operation.operation_id]
+
+
+def test_routes_of_a_missing_contract_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["routes", "--contract", "no-such-file.yaml"])
+
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_serve_refuses_a_bad_setting_with_a_clear_message() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--auth", "strict"])
+
+    assert result.exit_code == 1
+    assert "needs a credentials file" in result.output
+
+
+def test_serve_reads_settings_from_the_environment() -> None:
+    result = CliRunner().invoke(cli, ["serve"], env={"MOCKSO_MAX_UPLOAD": "lots"})
+
+    assert result.exit_code == 1
+    assert "MOCKSO_MAX_UPLOAD must be a whole number" in result.output
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``python -m mockso serve`` on a free port, as a user starts it; stopped afterwards."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSO_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockso", "serve", "--port", "0", "--seed", "7"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        match = re.search(r"on (http://127\.0\.0\.1:\d+) \(seed 7", banner)
+        assert match, banner
+        yield process, match.group(1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_serve_answers_over_http_and_stops_cleanly_on_a_signal(
+    served: tuple[subprocess.Popen[str], str], stop: signal.Signals
+) -> None:
+    process, url = served
+
+    answer = requests.get(
+        f"{url}/api/v1/Project/3/Imageinfo",
+        headers={"Authorization": "Basic dGplMDpUamUw"},
+        timeout=10,
+    )
+    process.send_signal(stop)
+    output, _ = process.communicate(timeout=20)
+
+    assert answer.status_code == 200
+    assert answer.json()["BlobId"] == 0
+    assert process.returncode == 0
+    assert "mockso stopped" in output

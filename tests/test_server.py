@@ -1,0 +1,116 @@
+"""The cheroot server around a mockso app, over real sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import socket
+from collections.abc import Iterator
+
+import pytest
+import requests
+from PIL import Image
+
+from mockso import create_app
+from mockso.server import Server
+
+pytestmark = pytest.mark.live
+AUTH = {"Authorization": "Basic dGplMDpUamUw"}
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    with Server(create_app({"seed": 1, "max_upload": 4096}), port=0, threads=4) as running:
+        yield running
+
+
+@pytest.fixture
+def png_bytes() -> bytes:
+    picture = io.BytesIO()
+    Image.new("RGB", (30, 20), "teal").save(picture, "PNG")
+    return picture.getvalue()
+
+
+def raw_exchange(server: Server, head: bytes, body: bytes = b"") -> bytes:
+    """Send bytes as they are and read the whole answer (the server closes the connection)."""
+    with socket.create_connection((server.host, server.port), timeout=10) as sock:
+        sock.sendall(head + body)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_port_zero_binds_a_free_port_and_the_url_names_it(server: Server) -> None:
+    assert server.port > 0
+    assert server.url == f"http://127.0.0.1:{server.port}"
+
+
+def test_a_stored_picture_round_trips_over_http(server: Server, png_bytes: bytes) -> None:
+    put = requests.put(
+        f"{server.url}/api/v1/Person/7/Image",
+        data=png_bytes,
+        headers={**AUTH, "Content-Type": "image/png"},
+        timeout=10,
+    )
+    got = requests.get(f"{server.url}/api/v1/Person/7/Image", headers=AUTH, timeout=10)
+
+    assert put.status_code == 200
+    assert put.json() == 1
+    assert got.content == png_bytes
+    assert got.headers["Content-Type"] == "image/png"
+
+
+def test_an_oversized_upload_is_refused_from_its_length_before_the_body_is_sent(
+    server: Server,
+) -> None:
+    # Only the headers are sent: the answer must come without the server waiting for 100 MB.
+    head = (
+        b"PUT /api/v1/Person/1/Image HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+        b"Authorization: Basic dGplMDpUamUw\r\nContent-Length: 100000000\r\n\r\n"
+    )
+    answer = raw_exchange(server, head)
+
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 413 ")
+    assert b'"ErrorType":"RequestEntityTooLargeException"' in rest
+    assert b"at most 4096 bytes" in rest
+
+
+def test_a_chunked_upload_over_the_limit_is_refused(server: Server) -> None:
+    chunk = b"x" * 3000
+    body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(3)) + b"0\r\n\r\n"
+    head = (
+        b"PUT /api/v1/Person/1/Image HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+        b"Authorization: Basic dGplMDpUamUw\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    answer = raw_exchange(server, head, body)
+
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    info = requests.get(f"{server.url}/api/v1/Person/1/ImageInfo", headers=AUTH, timeout=10)
+    assert info.json()["BlobId"] == 0
+
+
+def test_a_chunked_upload_within_the_limit_is_stored(server: Server, png_bytes: bytes) -> None:
+    body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(png_bytes), png_bytes)
+    head = (
+        b"PUT /api/v1/Person/2/Image HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+        b"Authorization: Basic dGplMDpUamUw\r\nTransfer-Encoding: chunked\r\n"
+        b"Connection: close\r\n\r\n"
+    )
+    answer = raw_exchange(server, head, body)
+
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    got = requests.get(f"{server.url}/api/v1/Person/2/Image", headers=AUTH, timeout=10)
+    assert got.content == png_bytes
+
+
+def test_stop_closes_the_listening_socket() -> None:
+    running = Server(create_app({"seed": 1}), port=0).start()
+    port = running.port
+    running.stop()
+
+    with (
+        pytest.raises(ConnectionRefusedError),
+        socket.create_connection(("127.0.0.1", port), timeout=2),
+    ):
+        pass
