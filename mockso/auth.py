@@ -13,7 +13,6 @@ No Flask import: ``authenticate`` takes a plain header mapping.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 from collections.abc import Mapping
@@ -56,12 +55,24 @@ class Credentials:
     @classmethod
     def from_path(cls, path: str | Path) -> Credentials:
         text = Path(path).read_text(encoding="utf-8")
-        data: Any = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+        is_json = str(path).endswith(".json")
+        try:
+            data: Any = json.loads(text) if is_json else yaml.safe_load(text)
+        except (ValueError, yaml.YAMLError) as error:
+            raise ValueError(
+                f"{path}: not valid {'JSON' if is_json else 'YAML'}: {error}"
+            ) from None
         if not isinstance(data, dict):
             raise ValueError(f"{path}: a credentials file is a mapping (users, tickets, ...)")
         unknown = set(data) - {"users", "tickets", "tokens", "xsrf_tokens", "app_tokens"}
         if unknown:
             raise ValueError(f"{path}: unknown credentials keys: {', '.join(sorted(unknown))}")
+        if not isinstance(data.get("users") or {}, dict):
+            raise ValueError(f"{path}: 'users' must map user names to passwords")
+        for key in ("tickets", "tokens", "xsrf_tokens", "app_tokens"):
+            # a bare string would otherwise become a set of its letters
+            if not isinstance(data.get(key) or [], list):
+                raise ValueError(f"{path}: '{key}' must be a list")
         return cls(
             users={str(k): str(v) for k, v in (data.get("users") or {}).items()},
             tickets=frozenset(map(str, data.get("tickets") or ())),
@@ -129,7 +140,7 @@ class Authenticator:
             user, sep, password = (
                 base64.b64decode(token, validate=True).decode("utf-8").partition(":")
             )
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # bad base64 (binascii.Error), non-ASCII text, not UTF-8
             sep, user, password = "", "", ""
         if not sep or not user:
             raise Unauthorized(

@@ -53,7 +53,8 @@ def make_clock(setting: str | None, seeded: bool) -> Clock:
     if setting.strip().lower() == "frozen":
         return FrozenClock(DEFAULT_FROZEN_START)
     try:
-        return FrozenClock(datetime.fromisoformat(setting.strip().replace("Z", "+00:00")))
+        # RFC 3339 allows a lower-case "t" and "z" as well
+        return FrozenClock(datetime.fromisoformat(setting.strip().upper().replace("Z", "+00:00")))
     except ValueError:
         raise ValueError(
             f"clock must be 'system', 'frozen' or an ISO instant such as "

@@ -335,6 +335,19 @@ _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#x
 _ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;"})
 
 
+def xml_safe(value: Any) -> Any:
+    """``value`` with every character XML 1.0 cannot carry replaced by U+FFFD.
+
+    JSON clients may store such characters; an XML answer then shows the replacement character
+    instead of failing, and the stored value stays exact for JSON answers.
+    """
+    if isinstance(value, str):
+        return _XML_FORBIDDEN.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {key: xml_safe(item) for key, item in value.items()}
+    return value
+
+
 def _xml_name(name: object) -> str:
     if not isinstance(name, str):
         raise TypeError(f"XML element names must be str, not {type(name).__name__}")

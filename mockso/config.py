@@ -15,6 +15,7 @@ from typing import Any
 
 ENV_PREFIX = "MOCKSO_"
 AUTH_MODES = ("lenient", "off", "strict")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -93,5 +94,8 @@ def _coerce(name: str, value: Any) -> Any:
         except ValueError:
             raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a whole number") from None
     if kind == "bool":
-        return value.strip().lower() in ("1", "true", "yes", "on")
+        text = value.strip().lower()
+        if text not in _TRUE + _FALSE:  # a typo must not quietly switch a check off
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be true or false, not {value!r}")
+        return text in _TRUE
     return value

@@ -96,7 +96,7 @@ class InsufficientStorage(MocksoError):
     source = SERVICE_SOURCE
 
 
-class ContractError(Exception):
+class ContractError(ValueError):
     """The contract document cannot be used; the message names the file and the place."""
 
 

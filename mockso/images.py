@@ -61,7 +61,8 @@ class ImageService:
         self.generator = generator
         self.clock = clock
         self.max_pixels = max_pixels
-        info = contract.schema(INFO_SCHEMA)
+        # A contract without pictures has no BlobEntity; its other operations are still served.
+        info = contract.schema(INFO_SCHEMA) if INFO_SCHEMA in contract.component_schemas else {}
         self.writable = frozenset(info.get("x-mockso-writable", ()))
         self._info_properties = info.get("properties", {})
         self._entity_extras: dict[str, dict[str, Any]] = {}
@@ -99,10 +100,13 @@ class ImageService:
             picture = imaging.sniff(data, max_pixels=self.max_pixels)
         except imaging.ImageError as error:
             raise BadRequest(str(error)) from error
-        now, by = self.clock.now(), self._associate(call.principal)
+        by = self._associate(call.principal)
         conceptual = self._conceptual_type(call.entity)
 
         def build(old: Info | None, blob_id: int) -> Info:
+            # Read here, once the store has accepted the bytes: a refused save (507) must not
+            # move a frozen clock, and dates then follow the order of the blob ids.
+            now = self.clock.now()
             info = dict(old) if old else self._empty_info(call.entity)
             had_picture = bool(old and old["BlobId"])
             info.update(
@@ -140,7 +144,11 @@ class ImageService:
         return Reply(value=info, headers=headers)
 
     def put_info(self, call: Call) -> Reply:
-        body: Mapping[str, Any] = call.body or {}
+        if call.body is None:
+            raise BadRequest(
+                "Entity to save is not in request body: send the BlobEntity fields to change"
+            )
+        body: Mapping[str, Any] = call.body
         self._require_entity(call)
         now, by = self.clock.now(), self._associate(call.principal)
         changes = {name: body[name] for name in self.writable if name in body}

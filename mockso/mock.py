@@ -33,6 +33,7 @@ from mockso.handlers import Handler
 from mockso.handlers import Handlers
 from mockso.handlers import Reply
 from mockso.images import ImageService
+from mockso.negotiation import choose
 from mockso.negotiation import content_type_header
 from mockso.negotiation import kind
 from mockso.payloads import PayloadGenerator
@@ -80,13 +81,15 @@ class Mock:
         """A handler answering from the contract alone: its example, else a generated payload."""
         success = operation.success
 
+        # Picture answers are not negotiated by routing (it only picks JSON/XML answer types).
+        pictures = tuple(name for name in success.content if kind(name) == "image")
+
         def handler(call: Call) -> Reply:
+            if pictures:
+                return Reply(status=int(success.status), **self._placeholder(call, pictures))
             media = success.content.get(call.answer_type)
             if media is None:
                 return Reply(status=int(success.status))
-            if kind(media.name) == "image":
-                data, mime = imaging.placeholder("SrNoPhoto")
-                return Reply(status=int(success.status), raw=data, media_type=mime)
             if media.example is not None:
                 return Reply(status=int(success.status), value=media.example, dumped=True)
             key = f"{operation.operation_id}:{sorted(call.params.items())}"
@@ -94,6 +97,17 @@ class Mock:
             return Reply(status=int(success.status), value=value, dumped=True)
 
         return handler
+
+    def _placeholder(self, call: Call, offered: tuple[str, ...]) -> dict[str, Any]:
+        """The "no photo" picture in the offered type the caller accepts (406 when none)."""
+        wanted = choose(call.accept, offered)
+        data, mime = imaging.placeholder("SrNoPhoto")
+        fmt = next((name for name, media in imaging.FORMATS.items() if media == wanted), None)
+        if wanted != mime and fmt is not None:
+            data, mime = imaging.render(
+                data, width=None, height=None, fmt=fmt, max_pixels=self.settings.max_pixels
+            )
+        return {"raw": data, "media_type": mime}
 
     def reset(self) -> None:
         """Everything back to how it was at start."""
@@ -174,7 +188,7 @@ class Mock:
         primitive = _PRIMITIVE_XML.get(str(media.schema.get("type")), "value")
         root = xml.get("name") or media.component or primitive
         namespace = xml.get("namespace") or (None if media.component else _PRIMITIVE_NS)
-        return codecs.encode_xml(value, root=root, namespace=namespace)
+        return codecs.encode_xml(codecs.xml_safe(value), root=root, namespace=namespace)
 
 
 def load_fixtures(path: str | Path) -> dict[str, frozenset[int]]:
@@ -188,9 +202,16 @@ def load_fixtures(path: str | Path) -> dict[str, frozenset[int]]:
             "entity type -> list of ids that exist"
         )
     try:
-        return {str(name): frozenset(int(i) for i in ids) for name, ids in entities.items()}
+        return {str(name): frozenset(_whole(i) for i in ids) for name, ids in entities.items()}
     except (TypeError, ValueError) as error:
         raise ValueError(f"{path}: entity ids must be whole numbers: {error}") from None
+
+
+def _whole(value: Any) -> int:
+    """An entity id as written in a fixtures file: an int or digits, never 1.5 or true."""
+    if isinstance(value, bool | float):
+        raise TypeError(f"{value!r} is not a whole number")
+    return int(value)
 
 
 def _messages(error: ValidationError) -> str:

@@ -49,7 +49,7 @@ def choose(accept: str | None, offered: tuple[str, ...]) -> str:
         return ""
     if not accept or not accept.strip():
         return offered[0]
-    match = parse_accept_header(accept, MIMEAccept).best_match(offered)
+    match = _parse_accept(accept).best_match(offered)
     if match is None:
         raise NotAcceptable(
             f"None of the media types in Accept ({accept.strip()!r}) can be produced here; "
@@ -62,7 +62,7 @@ def accepts(accept: str | None, media_type: str) -> bool:
     """Whether the Accept header allows ``media_type`` at all (no header allows anything)."""
     if not accept or not accept.strip():
         return True
-    return parse_accept_header(accept, MIMEAccept)[media_type] > 0
+    return _parse_accept(accept)[media_type] > 0
 
 
 @lru_cache(maxsize=256)
@@ -79,6 +79,15 @@ def request_media_type(content_type: str | None, accepted: tuple[str, ...]) -> s
     raise UnsupportedMediaType(
         f"Content-Type {media_type!r} is not accepted here; send one of {_listing(accepted)}"
     )
+
+
+@lru_cache(maxsize=256)
+def _parse_accept(accept: str) -> MIMEAccept:
+    """The Accept header with media type parameters dropped (q stays): werkzeug matches
+    ``application/json; charset=utf-8`` only to a type with that very parameter, and none of
+    the contract's media types carries parameters."""
+    parsed = parse_accept_header(accept, MIMEAccept)
+    return MIMEAccept([(parse_options_header(value)[0], quality) for value, quality in parsed])
 
 
 def _listing(media_types: Sequence[str]) -> str:

@@ -172,4 +172,6 @@ def register(app: Flask, operations: list[tuple[Operation, Handler]], runtime: A
             endpoint=operation.operation_id,
             view_func=view,
             methods=[operation.method],
+            # Only the contract's methods (and HEAD beside GET): no OPTIONS nobody declared.
+            provide_automatic_options=False,
         )

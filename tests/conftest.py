@@ -7,11 +7,9 @@ import os
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import AUTH
 
 from mockso.app import create_app
-
-# The docs' sample credentials: Basic base64("tje0:Tje0").
-BASIC_TJE0 = "Basic dGplMDpUamUw"
 
 
 @pytest.fixture(autouse=True)
@@ -34,4 +32,5 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def auth() -> dict[str, str]:
-    return {"Authorization": BASIC_TJE0}
+    """The docs' sample credentials, tje0:Tje0."""
+    return dict(AUTH)

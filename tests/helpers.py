@@ -22,6 +22,10 @@ from mockso.handlers import entity_id_parameter
 from mockso.handlers import entity_of
 
 CONTRACT = Contract.from_path()
+# The docs' sample credentials: Basic base64("tje0:Tje0").
+BASIC_TJE0 = "Basic dGplMDpUamUw"
+AUTH = {"Authorization": BASIC_TJE0}
+CHALLENGE = 'Basic realm="SuperOffice Username or Ticket"'
 ENTITIES = ("Contact", "Person", "Product", "Project")
 # The part of an operationId after "v1<Entity>_": the six things each entity offers.
 ACTIONS = (
@@ -241,6 +245,25 @@ class Api:
             {"Content-Type": content_type, **(headers or {})},
             data=data,
         )
+
+    def perform(
+        self,
+        entity: str,
+        action: str,
+        entity_id: object = 1,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> TestResponse:
+        """A well-formed request for any of the six actions (a PNG for saves)."""
+        if action in SAVES:
+            return self.save(entity, entity_id, png(), action=action, headers=headers)
+        if action == "GetImage":
+            return self.image(entity, entity_id, headers=headers, ifBlank="ClearPixel")
+        if action == "DeleteImageContent":
+            return self.delete(entity, entity_id, headers=headers)
+        if action == "GetImageInfo":
+            return self.info(entity, entity_id, headers=headers)
+        return self.put_info(entity, entity_id, {"Description": "x"}, headers=headers)
 
     def state(self, entity: str, entity_id: object) -> tuple[int, bytes, int, bytes]:
         """Everything a client can see of one entity: (info status, info, image status, image)."""

@@ -626,3 +626,19 @@ def test_bad_form_bodies_are_refused_with_a_sentence_saying_why(body: bytes, mes
 def test_a_thousand_form_fields_are_accepted() -> None:
     body = b"&".join(b"f%d=1" % i for i in range(1000))
     assert len(decode_form(body)) == 1000
+
+
+def test_xml_safe_replaces_what_xml_cannot_carry_and_keeps_the_rest() -> None:
+    from mockso.codecs import xml_safe
+
+    value = {"Description": "a\x01b\tc", "Inner": {"Name": "\ufffe"}, "Size": 3, "Nil": None}
+
+    assert xml_safe(value) == {
+        "Description": "a\ufffdb\tc",
+        "Inner": {"Name": "\ufffd"},
+        "Size": 3,
+        "Nil": None,
+    }
+    assert decode_xml(encode_xml(xml_safe(value), root="X", namespace=None))[1]["Description"] == (
+        "a\ufffdb\tc"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,6 @@ def test_from_path_without_a_path_loads_the_bundled_contract_with_its_24_operati
 
 
 def test_from_path_reads_a_json_file_as_well_as_yaml(tmp_path: Path) -> None:
-    import json
-
     path = write(tmp_path, "small.json", json.dumps(small()))
     contract = Contract.from_path(path)
     assert [op.operation_id for op in contract] == ["v1Thing_GetThing"]
@@ -303,9 +302,7 @@ def test_a_top_level_that_is_not_a_mapping_is_a_contract_error(tmp_path: Path, t
         (["default", "200"], "200"),
     ],
 )
-def test_success_is_the_lowest_documented_2xx_response(
-    statuses: list[Any], expected: str
-) -> None:
+def test_success_is_the_lowest_documented_2xx_response(statuses: list[Any], expected: str) -> None:
     document = small()
     document["paths"]["/things/{thingId}"]["get"]["responses"] = {
         status: {"description": f"status {status}"} for status in statuses

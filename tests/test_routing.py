@@ -1,0 +1,211 @@
+"""URL rules from contract paths: case-insensitive literals, 404 and 405 as error objects, HEAD."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from helpers import CONTRACT
+from helpers import Api
+from helpers import assert_error
+from helpers import png
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import Map
+from werkzeug.routing import Rule
+
+from mockso.routing import LiteralSegment
+from mockso.routing import rule_for
+
+
+@pytest.fixture
+def api(client: FlaskClient, auth: dict[str, str]) -> Api:
+    return Api(client, auth)
+
+
+def matcher(*paths: str) -> Map:
+    url_map = Map(
+        [Rule(rule_for(path), endpoint=path) for path in paths],
+        converters={"lit": LiteralSegment},
+    )
+    return url_map
+
+
+def test_rule_for_turns_literals_into_converters_and_templates_into_variables() -> None:
+    assert rule_for("/api/v1/Project/{projectId}/Image") == (
+        "/<lit('api'):_lit0>/<lit('v1'):_lit1>/<lit('Project'):_lit2>"
+        "/<projectId>/<lit('Image'):_lit4>"
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/Project/12/Image",
+        "/API/V1/PROJECT/12/IMAGE",
+        "/api/v1/project/12/image",
+        "/Api/v1/pRoJeCt/12/iMaGe",
+    ],
+)
+def test_a_rule_matches_its_literals_in_any_case(path: str) -> None:
+    adapter = matcher("/api/v1/Project/{projectId}/Image").bind("localhost")
+
+    endpoint, values = adapter.match(path)
+
+    assert endpoint == "/api/v1/Project/{projectId}/Image"
+    assert values["projectId"] == "12"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/Project/12/Images",
+        "/api/v1/Projects/12/Image",
+        "/api/v2/Project/12/Image",
+        "/api/v1/Project/12",
+        "/api/v1/Project/12/Image/extra",
+        "/api/v1/Project//Image",
+        "/api/v1/Pro.ect/12/Image",
+    ],
+)
+def test_a_rule_matches_nothing_but_its_literals(path: str) -> None:
+    adapter = matcher("/api/v1/Project/{projectId}/Image").bind("localhost")
+
+    with pytest.raises(NotFound):
+        adapter.match(path)
+
+
+def test_a_literal_with_regex_characters_is_matched_literally() -> None:
+    adapter = matcher("/api/v1.0/Thing+s/{id}").bind("localhost")
+
+    assert adapter.match("/API/V1.0/thing+S/3")[1]["id"] == "3"
+    with pytest.raises(NotFound):
+        adapter.match("/api/v1x0/Thing+s/3")
+
+
+def test_every_contract_path_has_a_rule(client: FlaskClient) -> None:
+    rules = {rule.rule for rule in client.application.url_map.iter_rules()}
+
+    assert rules == {rule_for(op.path) for op in CONTRACT}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/API/V1/person/1/IMAGE",
+        "/api/v1/PERSON/1/image",
+        "/api/v1/Contact/1/image",
+        "/api/v1/product/1/Image",
+        "/api/v1/project/1/image",
+    ],
+)
+def test_routing_ignores_the_case_of_literal_segments(api: Api, path: str) -> None:
+    api.save("Person", 1, png())
+
+    response = api.client.get(path, headers=api.headers, query_string={"ifBlank": "ClearPixel"})
+
+    assert response.status_code == 200
+    assert response.mimetype == "image/png"
+
+
+@pytest.mark.parametrize("entity", ["Contact", "Project", "Person", "Product"])
+@pytest.mark.parametrize("spelling", ["Imageinfo", "ImageInfo", "imageinfo", "IMAGEINFO"])
+def test_image_info_is_served_in_both_documented_casings(
+    api: Api, entity: str, spelling: str
+) -> None:
+    query = "?projectId=1" if entity == "Project" else ""
+
+    put = api.client.put(
+        f"/api/v1/{entity}/1/{spelling}{query}", headers=api.headers, json={"Description": spelling}
+    )
+    got = api.client.get(f"/api/v1/{entity}/1/{spelling}", headers=api.headers)
+
+    assert put.status_code == 200, put.get_data()
+    assert got.status_code == 200
+    assert got.get_json()["Description"] == spelling
+
+
+def test_a_path_part_that_is_no_integer_is_a_400_not_a_404(api: Api) -> None:
+    response = api.client.get("/api/v1/Person/abc/Image", headers=api.headers)
+
+    assert_error(response, 400, "ArgumentException", "'personId'")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/api",
+        "/api/v1",
+        "/api/v1/Person",
+        "/api/v1/Person/1",
+        "/api/v1/Person/1/Images",
+        "/api/v1/Sale/1/Image",
+        "/api/v2/Person/1/Image",
+        "/api/v1/Person/1/Image/content",
+    ],
+)
+def test_an_unknown_path_is_a_404_error_object(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+
+    body = assert_error(response, 404, "SoNotFoundException", "No operation of the contract")
+    assert body["ErrorSource"] == "SuperOffice.WebApi"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("POST", "/api/v1/Person/1/ImageInfo", {"GET", "HEAD", "PUT"}),
+        ("DELETE", "/api/v1/Contact/1/Imageinfo", {"GET", "HEAD", "PUT"}),
+        ("PATCH", "/api/v1/Person/1/Image", {"GET", "HEAD", "PUT", "POST", "DELETE"}),
+        ("OPTIONS", "/api/v1/Product/1/Image", {"GET", "HEAD", "PUT", "POST", "DELETE"}),
+        ("PATCH", "/api/v1/Project/1/ImageInfo", {"GET", "HEAD", "PUT"}),
+    ],
+)
+def test_a_method_the_contract_lacks_is_a_405_error_object_listing_the_allowed_ones(
+    client: FlaskClient, auth: dict[str, str], method: str, path: str, allowed: set[str]
+) -> None:
+    response = client.open(path, method=method, headers=auth)
+
+    body = assert_error(response, 405, "HttpMethodNotAllowedException", method)
+    assert set(response.headers["Allow"].split(", ")) == allowed
+    for name in allowed:
+        assert name in body["ErrorMessage"]
+
+
+def test_head_of_get_image_has_the_headers_of_get_and_no_body(api: Api) -> None:
+    data = png()
+    api.save("Person", 1, data)
+
+    head = api.client.head("/api/v1/Person/1/Image", headers=api.headers)
+    get = api.client.get("/api/v1/Person/1/Image", headers=api.headers)
+
+    assert head.status_code == 200
+    assert head.get_data() == b""
+    assert head.headers["Content-Type"] == get.headers["Content-Type"] == "image/png"
+    assert head.headers["Content-Length"] == get.headers["Content-Length"] == str(len(data))
+
+
+def test_head_of_a_missing_picture_is_a_404_without_a_body(api: Api) -> None:
+    response = api.client.head("/api/v1/Person/1/Image", headers=api.headers)
+
+    assert response.status_code == 404
+    assert response.get_data() == b""
+    assert response.mimetype == "application/json"
+
+
+def test_head_of_get_image_info_carries_last_modified(api: Api) -> None:
+    api.save("Product", 1, png())
+
+    response = api.client.head("/api/v1/Product/1/ImageInfo", headers=api.headers)
+
+    assert response.status_code == 200
+    assert response.get_data() == b""
+    assert response.headers["Last-Modified"].endswith(" GMT")
+
+
+def test_unknown_query_parameters_are_ignored(api: Api) -> None:
+    data = png()
+    api.save("Person", 1, data)
+
+    response = api.client.get("/api/v1/Person/1/Image?cachebuster=123", headers=api.headers)
+
+    assert response.get_data() == data
