@@ -164,6 +164,8 @@ def make_response(status: int, headers: dict[str, str], body: bytes) -> Response
 def register(app: Flask, operations: list[tuple[Operation, Handler]], runtime: Any) -> None:
     """Add one URL rule per operation to ``app``."""
     app.url_map.converters["lit"] = LiteralSegment
+    # No 308 to a tidied path with an HTML body: "//" is an unknown path, answered as such.
+    app.url_map.merge_slashes = False
     for operation, handler in operations:
         endpoint = Endpoint(operation, handler, runtime)
         view: Callable[..., Response] = endpoint

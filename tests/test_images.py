@@ -7,11 +7,17 @@ contract (see helpers).
 
 from __future__ import annotations
 
+import base64
 import email.utils
+import hashlib
 import io
 import json
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -82,8 +88,6 @@ def app_with(**config: Any) -> tuple[Flask, Api]:
 
 
 def basic(user: str, password: str = "secret") -> dict[str, str]:
-    import base64
-
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
 
@@ -143,7 +147,6 @@ def test_blob_ids_are_unique_and_increasing_across_entities_and_replacements(api
 @pytest.mark.parametrize(
     ("build", "label", "stored_as"),
     [
-        (png, "image/jpeg", "image/png"),
         (jpeg, "image/png", "image/jpeg"),
         (gif, "image/tiff", "image/gif"),
         (tiff, "image/gif", "image/tiff"),
@@ -163,6 +166,16 @@ def test_a_picture_is_stored_as_what_its_bytes_are_not_as_it_is_labelled(
 
 
 def test_a_png_labelled_jpeg_is_stored_as_png(api: Api) -> None:
+    data = png()
+
+    assert_blob_id(api.save("Contact", 2, data, "image/jpeg"))
+
+    picture = api.image("Contact", 2)
+    assert (picture.mimetype, picture.get_data()) == ("image/png", data)
+    assert api.info("Contact", 2).get_json()["MimeType"] == "image/png"
+
+
+def test_a_png_in_a_file_part_labelled_jpeg_is_stored_as_png(api: Api) -> None:
     body, content_type = multipart(png(), "image", "photo.jpg", "image/jpeg")
 
     assert_blob_id(api.save("Contact", 2, body, content_type))
@@ -193,9 +206,7 @@ def test_the_first_file_part_is_used_and_text_fields_are_skipped(
         "alpha": (io.BytesIO(second), "second.gif"),
     }
 
-    response = client.post(
-        url(operation("Project", "SaveImage_POST"), 3), headers=auth, data=files
-    )
+    response = client.post(url(operation("Project", "SaveImage_POST"), 3), headers=auth, data=files)
 
     assert_blob_id(response)
     assert Api(client, auth).image("Project", 3).get_data() == first
@@ -209,9 +220,7 @@ def test_the_first_file_part_is_used_and_text_fields_are_skipped(
     ],
     ids=["field-without-filename", "text-fields-only"],
 )
-def test_a_multipart_body_without_a_file_part_is_refused(
-    api: Api, body: tuple[bytes, str]
-) -> None:
+def test_a_multipart_body_without_a_file_part_is_refused(api: Api, body: tuple[bytes, str]) -> None:
     before = api.state("Person", 1)
 
     response = api.save("Person", 1, *body)
@@ -220,10 +229,26 @@ def test_a_multipart_body_without_a_file_part_is_refused(
     assert api.state("Person", 1) == before
 
 
-def test_a_multipart_body_that_cannot_be_parsed_is_refused(api: Api) -> None:
-    response = api.save("Person", 1, b"--x\r\nnot a form", "multipart/form-data")
+def test_a_multipart_file_that_is_no_picture_is_refused(api: Api) -> None:
+    response = api.save("Person", 1, *multipart(b"hello", "image", "notes.txt", "text/plain"))
 
-    assert response.status_code == 400
+    assert_error(response, 400, "ArgumentException", "not a PNG, JPEG, GIF or TIFF image")
+    assert api.image("Person", 1).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "multipart/form-data",
+        "multipart/form-data; boundary=x",
+        "multipart/form-data; boundary=other",
+    ],
+)
+def test_a_multipart_body_that_cannot_be_parsed_is_refused(api: Api, content_type: str) -> None:
+    response = api.save("Person", 1, b"--x\r\nnot a form", content_type)
+
+    assert_error(response, 400, "ArgumentException")
+    assert api.image("Person", 1).status_code == 404
 
 
 @pytest.mark.parametrize("content_type", ["image/png", None])
@@ -442,6 +467,18 @@ def test_accept_chooses_the_format_of_get_image(api: Api, accept: str, mime: str
     assert response.status_code == 200
     assert response.mimetype == mime
     assert opened(response.get_data()).get_format_mimetype() == mime
+
+
+def test_a_tiff_is_converted_for_a_browser_style_accept(api: Api) -> None:
+    # What SuperOffice's own Electron sample sends; no browser shows a TIFF.
+    api.save("Person", 1, tiff(), "image/tiff")
+
+    response = api.image(
+        "Person", 1, ifBlank="ClearPixel", headers={"Accept": "image/png, image/jpeg, image/gif"}
+    )
+
+    assert response.mimetype == "image/png"
+    assert opened(response.get_data()).size == (40, 20)
 
 
 @pytest.mark.parametrize("accept", ["application/json", "text/html", "image/webp"])
@@ -756,16 +793,14 @@ def test_read_only_properties_are_refused(api: Api, body: dict[str, Any]) -> Non
         (b"Description=a&Description=b", "application/x-www-form-urlencoded"),
     ],
 )
-def test_a_body_that_is_no_blob_entity_is_refused(
-    api: Api, body: bytes, content_type: str
-) -> None:
+def test_a_body_that_is_no_blob_entity_is_refused(api: Api, body: bytes, content_type: str) -> None:
     assert_error(api.put_info("Contact", 1, body, content_type), 400, "ArgumentException")
 
 
 @pytest.mark.parametrize(
     "body",
     [
-        b'<!DOCTYPE BlobEntity><BlobEntity><Description>x</Description></BlobEntity>',
+        b"<!DOCTYPE BlobEntity><BlobEntity><Description>x</Description></BlobEntity>",
         b'<?xml version="1.0"?><!DOCTYPE BlobEntity [<!ENTITY x "boom">]>'
         b"<BlobEntity><Description>&x;</Description></BlobEntity>",
         b'<!DOCTYPE BlobEntity SYSTEM "file:///etc/passwd"><BlobEntity/>',
@@ -940,15 +975,15 @@ def test_a_save_refuses_an_unsupported_content_type(
 @pytest.mark.parametrize(
     "content_type", ["image/png", "multipart/form-data; boundary=x", "text/plain", "text/html"]
 )
-def test_put_image_info_refuses_an_unsupported_content_type(
-    api: Api, content_type: str
-) -> None:
+def test_put_image_info_refuses_an_unsupported_content_type(api: Api, content_type: str) -> None:
     response = api.put_info("Person", 1, {"Description": "x"}, content_type)
 
     assert_error(response, 415, "UnsupportedMediaTypeException")
 
 
-def test_a_body_without_a_content_type_is_refused(client: FlaskClient, auth: dict[str, str]) -> None:
+def test_a_body_without_a_content_type_is_refused(
+    client: FlaskClient, auth: dict[str, str]
+) -> None:
     response = client.put("/api/v1/Person/1/Image", headers=auth, data=png())
 
     assert_error(response, 415, "UnsupportedMediaTypeException", "no Content-Type")
@@ -1357,7 +1392,10 @@ REJECTED: dict[str, tuple[int, Callable[[Api], TestResponse]]] = {
     "accept-html": (406, lambda api: api.save("Person", 2, png(), headers={"Accept": "text/html"})),
     "too-large": (413, lambda api: api.save("Person", 2, LARGE, "image/tiff")),
     "store-full": (507, lambda api: api.save("Person", 2, MEDIUM, "image/tiff")),
-    "no-credentials": (401, lambda api: api.save("Person", 2, png(), headers={"Authorization": ""})),
+    "no-credentials": (
+        401,
+        lambda api: api.save("Person", 2, png(), headers={"Authorization": ""}),
+    ),
     "bad-id": (400, lambda api: api.save("Person", "2147483648", png())),
     "zero-id": (400, lambda api: api.save("Person", 0, png())),
     "bad-zone": (400, lambda api: api.save("Person", 2, png(), headers={"SO-TimeZone": "Mars"})),
@@ -1397,9 +1435,12 @@ REJECTED: dict[str, tuple[int, Callable[[Api], TestResponse]]] = {
 @pytest.mark.parametrize("name", list(REJECTED))
 def test_a_rejected_request_leaves_the_mock_as_if_it_had_not_been_sent(name: str) -> None:
     status, send = REJECTED[name]
-    assert len(LARGE) > LIMITS["max_upload"] > len(MEDIUM) > STORE_CAP - sum(
-        map(len, SETUP_PICTURES)
-    ) - len(gif())
+    assert (
+        len(LARGE)
+        > LIMITS["max_upload"]
+        > len(MEDIUM)
+        > STORE_CAP - sum(map(len, SETUP_PICTURES)) - len(gif())
+    )
     _, rejected = app_with(**LIMITS, max_store_bytes=STORE_CAP)
     _, control = app_with(**LIMITS, max_store_bytes=STORE_CAP)
     _setup(rejected)
@@ -1422,9 +1463,7 @@ def _conversation(api: Api) -> list[tuple[int, list[tuple[str, str]], bytes]]:
         responses.append(api.save(entity, 4, jpeg(), "image/jpeg"))
         responses.append(api.image(entity, 4, w=16, type="gif"))
         responses.append(api.info(entity, 4, headers={"Accept": "text/xml"}))
-        responses.append(
-            api.put_info(entity, 4, {"Description": "d"}, headers=basic("anna"))
-        )
+        responses.append(api.put_info(entity, 4, {"Description": "d"}, headers=basic("anna")))
         responses.append(api.info(entity, 4, headers={"Authorization": "Bearer 8A:x"}))
         responses.append(api.info(entity, 5, headers={"SO-TimeZone": "UTC"}))
     return [(r.status_code, list(r.headers.items()), r.get_data()) for r in responses]
@@ -1442,3 +1481,56 @@ def test_another_seed_gives_other_generated_data() -> None:
     second = app_with(seed=8)[1].info("Person", 1).get_data()
 
     assert first != second
+
+
+def _conversation_digest() -> str:
+    """What another process prints: a digest of the conversation's answers."""
+    digest = hashlib.sha256()
+    for status, headers, body in _conversation(app_with(seed=7)[1]):
+        digest.update(repr((status, headers)).encode() + body)
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("hash_seed", ["1", "2"])
+def test_the_same_seed_gives_the_same_answers_in_another_process(hash_seed: str) -> None:
+    tests = Path(__file__).resolve().parent
+    script = "import test_images; print(test_images._conversation_digest())"
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MOCKSO_")},
+        "PYTHONHASHSEED": hash_seed,
+        "PYTHONPATH": str(tests),
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tests,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+
+    assert result.stdout.strip() == _conversation_digest()
+
+
+def test_strict_mode_finds_nothing_to_object_to_in_a_conversation() -> None:
+    lenient = _conversation(app_with(seed=7)[1])
+    strict = _conversation(app_with(seed=7, strict=True)[1])
+
+    assert strict == lenient
+
+
+def test_concurrent_saves_get_distinct_blob_ids_and_keep_their_own_pictures(app: Flask) -> None:
+    def save(entity_id: int) -> tuple[int, int]:
+        api = Api(app.test_client(), AUTH)
+        return entity_id, assert_blob_id(api.save("Person", entity_id, png(entity_id, 3)))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        saved = dict(pool.map(save, range(1, 41)))
+
+    assert sorted(saved.values()) == list(range(1, 41))
+    api = Api(app.test_client(), AUTH)
+    for entity_id, blob_id in saved.items():
+        assert api.info("Person", entity_id).get_json()["BlobId"] == blob_id
+        assert opened(api.image("Person", entity_id).get_data()).size == (entity_id, 3)

@@ -22,11 +22,10 @@ def api(client: FlaskClient, auth: dict[str, str]) -> Api:
 
 
 def matcher(*paths: str) -> Map:
-    url_map = Map(
+    return Map(
         [Rule(rule_for(path), endpoint=path) for path in paths],
         converters={"lit": LiteralSegment},
     )
-    return url_map
 
 
 def test_rule_for_turns_literals_into_converters_and_templates_into_variables() -> None:
@@ -141,6 +140,10 @@ def test_a_path_part_that_is_no_integer_is_a_400_not_a_404(api: Api) -> None:
         "/api/v1/Sale/1/Image",
         "/api/v2/Person/1/Image",
         "/api/v1/Person/1/Image/content",
+        "/api/v1/Person/1/Image/",
+        "/api/v1//Person/1/Image",
+        "//api/v1/Person/1/Image",
+        "/api/v1/Person/1%2F2/Image",
     ],
 )
 def test_an_unknown_path_is_a_404_error_object(client: FlaskClient, path: str) -> None:
