@@ -1,4 +1,4 @@
-"""The ``mockso`` command: ``serve`` the mock, list its ``routes``.
+"""The ``mockso`` command: ``serve`` the mock, list its ``routes``, ``contract build`` one.
 
 Every ``serve`` option is also a ``MOCKSO_*`` environment variable (the option wins); options a
 user leaves out are not passed on, so the environment and the defaults in ``config`` decide.
@@ -9,16 +9,23 @@ from __future__ import annotations
 import contextlib
 import signal
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
+import yaml
 
 from mockso import __version__
 from mockso.app import create_app
 from mockso.app import get_mock
+from mockso.builder import BuildError
+from mockso.builder import build
+from mockso.builder import dump
+from mockso.builder import read_pages
 from mockso.config import AUTH_MODES
 from mockso.config import Settings
 from mockso.contract import Contract
+from mockso.docpages import PageError
 from mockso.server import Server
 
 
@@ -99,6 +106,51 @@ def routes(contract: str | None) -> None:
     width = max(len(op.path) for op in loaded)
     for op in loaded:
         click.echo(f"{op.method:<7} {op.path:<{width}}  {op.operation_id}")
+
+
+@click.group()
+def contract() -> None:
+    """Make contracts from SuperOffice's REST reference pages."""
+
+
+@contract.command("build")
+@click.argument("pages", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write here (default: stdout)."
+)
+@click.option(
+    "--merge",
+    "existing",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Add the pages' operations to this contract (its other operations are kept).",
+)
+def contract_build(pages: tuple[str, ...], output: str | None, existing: str | None) -> None:
+    """Build an OpenAPI 3.0.3 contract from reference pages (markdown or plain text)."""
+    try:
+        found, skipped = read_pages(pages)
+        for message in skipped:  # not reference pages at all: say so, build from the rest
+            click.echo(f"warning: {message}", err=True)
+        base = _read_yaml(existing) if existing else None
+        text = dump(build(found, base))
+    except (PageError, BuildError, OSError) as error:
+        raise click.ClickException(str(error)) from error
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def _read_yaml(path: str) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise BuildError(f"{path}: not valid YAML: {error}") from error
+    if not isinstance(document, dict):
+        raise BuildError(f"{path}: a contract is a mapping at the top level")
+    return document
+
+
+cli.add_command(contract)
 
 
 def _exit(signum: int, frame: Any) -> None:

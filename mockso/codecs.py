@@ -58,6 +58,8 @@ MAP_KEYS = frozenset({"FieldProperties"})
 #: match the ``KeyValueOf`` prefix only, as :func:`decode_xml` does).
 MAP_ITEM_NAME = "KeyValueOfstringFieldPropertyq7Xk2mRb"
 _MAP_ITEM_PREFIX = "KeyValueOf"
+# The item element names .NET uses for arrays of each primitive type.
+_ARRAY_ITEM_NAMES = {str: "string", int: "int", float: "double", bool: "boolean"}
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -387,6 +389,8 @@ def _element(name: str, value: Any, depth: int, attrs: str = "") -> Iterator[str
         yield f'<{name}{attrs} i:nil="true"/>'
     elif isinstance(value, Mapping) and name in MAP_KEYS and value:
         yield from _map_element(name, value, depth, attrs)
+    elif isinstance(value, list | tuple):
+        yield from _array_element(name, value, depth, attrs)
     elif isinstance(value, Mapping):
         if not value:
             yield f"<{name}{attrs}/>"
@@ -398,6 +402,19 @@ def _element(name: str, value: Any, depth: int, attrs: str = "") -> Iterator[str
     else:
         text = _scalar_text(value, name)
         yield f"<{name}{attrs}>{text}</{name}>" if text else f"<{name}{attrs}/>"
+
+
+def _array_element(
+    name: str, value: list[Any] | tuple[Any, ...], depth: int, attrs: str
+) -> Iterator[str]:
+    """Write a list as DataContractSerializer writes arrays of primitives: one item per value."""
+    prefix = f"d{depth}p1"
+    yield f'<{name}{attrs} xmlns:{prefix}="{ARRAYS_NAMESPACE}">'
+    for item in value:
+        yield from _element(
+            f"{prefix}:{_ARRAY_ITEM_NAMES.get(type(item), 'anyType')}", item, depth + 1
+        )
+    yield f"</{name}>"
 
 
 def _map_element(name: str, value: Mapping[Any, Any], depth: int, attrs: str) -> Iterator[str]:
@@ -419,8 +436,8 @@ def encode_xml(value: Any, *, root: str, namespace: str | None) -> bytes:
 
     ``encode_xml(336, root="int", namespace=SERIALIZATION_NS)`` gives the blob-id answer;
     a dict gives one child element per key in insertion order, None gives ``i:nil="true"``.
-    Lists and other types raise TypeError; names or characters XML cannot carry raise
-    :class:`CodecError`.
+    Lists become DataContract arrays; other types raise TypeError; names or characters XML
+    cannot carry raise :class:`CodecError`.
     """
     attrs = ""
     if value is None or isinstance(value, Mapping):  # only these can contain i:nil

@@ -58,7 +58,7 @@ class Mock:
         self.clock = make_clock(settings.clock, seeded=settings.seed is not None)
         self.store = Store(
             max_bytes=settings.max_store_bytes,
-            known_ids=load_fixtures(settings.fixtures) if settings.fixtures else {},
+            known_ids=self._fixtures(settings.fixtures) if settings.fixtures else {},
             scaled_cache_bytes=settings.scaled_cache_bytes,
         )
         self.generator = PayloadGenerator(self.contract.component_schemas, self.seed)
@@ -72,6 +72,18 @@ class Mock:
         )
         self.handlers = Handlers()
         self.images.register(self.handlers)
+
+    def _fixtures(self, path: str) -> dict[str, frozenset[int]]:
+        """The fixtures file's known ids, refusing entity types the contract does not have."""
+        known = load_fixtures(path)
+        entities = {op.tags[0] for op in self.contract if len(op.tags) == 1}
+        unknown = sorted(set(known) - entities)
+        if unknown:
+            raise ValueError(
+                f"{path}: unknown entity type(s) {', '.join(unknown)}; "
+                f"the contract has {', '.join(sorted(entities))}"
+            )
+        return known
 
     def bindings(self) -> list[tuple[Operation, Handler]]:
         """Every operation with the handler that answers it (a generated one when none fits)."""

@@ -37,6 +37,7 @@ from mockso.negotiation import kind
 from mockso.negotiation import request_media_type
 from mockso.validation import RequestValidator
 
+ZONE_HEADER = "SO-TimeZone"
 _TEMPLATE_PART = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 
 
@@ -99,8 +100,10 @@ class Endpoint:
         return call
 
     def _zone(self, req: Request) -> Any:
+        # Only operations that declare the header honour it (SuperOffice's DELETE does not).
+        header = req.headers.get(ZONE_HEADER) if self.operation.parameter(ZONE_HEADER) else None
         try:
-            return dates.resolve_zone(req.headers.get("SO-TimeZone"), self.runtime.zone)
+            return dates.resolve_zone(header, self.runtime.zone)
         except ValueError as error:
             raise BadRequest(str(error)) from error
 

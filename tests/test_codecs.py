@@ -516,7 +516,7 @@ def test_xml_output_carries_no_declaration_and_is_deterministic() -> None:
         ({"a": "\ud800"}, "R", CodecError, "U+D800"),
         ({"FieldProperties": {"k\x01": 1}}, "R", CodecError, "U+0001"),
         (1, "1bad", CodecError, '"1bad" cannot be written'),
-        ({"a": [1, 2]}, "R", TypeError, "cannot encode list"),
+        ({"a": {1, 2}}, "R", TypeError, "cannot encode set"),
         ({1: "a"}, "R", TypeError, "must be str"),
         ({"FieldProperties": {1: "a"}}, "R", TypeError, "keys must be str"),
     ],
@@ -641,4 +641,18 @@ def test_xml_safe_replaces_what_xml_cannot_carry_and_keeps_the_rest() -> None:
     }
     assert decode_xml(encode_xml(xml_safe(value), root="X", namespace=None))[1]["Description"] == (
         "a\ufffdb\tc"
+    )
+
+
+def test_a_list_is_written_as_a_datacontract_array() -> None:
+    body = encode_xml({"Tags": ["a", "b"], "Ids": [1]}, root="Thing", namespace=None)
+
+    assert (
+        body
+        == (
+            f'<Thing xmlns:i="{XSI}">'
+            f'<Tags xmlns:d2p1="{ARRAYS}">'
+            "<d2p1:string>a</d2p1:string><d2p1:string>b</d2p1:string></Tags>"
+            f'<Ids xmlns:d2p1="{ARRAYS}"><d2p1:int>1</d2p1:int></Ids></Thing>'
+        ).encode()
     )

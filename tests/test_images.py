@@ -1534,3 +1534,11 @@ def test_concurrent_saves_get_distinct_blob_ids_and_keep_their_own_pictures(app:
     for entity_id, blob_id in saved.items():
         assert api.info("Person", entity_id).get_json()["BlobId"] == blob_id
         assert opened(api.image("Person", entity_id).get_data()).size == (entity_id, 3)
+
+
+def test_delete_ignores_so_timezone_because_it_does_not_declare_it(api: Api) -> None:
+    api.save("Person", 3, png())
+
+    response = api.client.delete("/api/v1/Person/3/Image", headers={**AUTH, "SO-TimeZone": "Mars"})
+
+    assert response.status_code == 204

@@ -229,12 +229,6 @@ def test_a_generated_payload_is_answered_as_xml_when_asked(api: Api) -> None:
     assert root.findtext("ThingId") == str(json_answer["ThingId"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="codecs.encode_xml raises TypeError for lists, so an array property answered as XML "
-    "is a 500; DataContractSerializer would write <Tags> with one <d2p1:string> per item "
-    "in the .../Serialization/Arrays namespace (bug in mockso/codecs.py)",
-)
 def test_a_generated_payload_with_an_array_is_answered_as_xml(api: Api) -> None:
     response = api.client.get(
         "/api/v1/Thing/3/Details", headers={**AUTH, "Accept": "application/xml"}
@@ -364,3 +358,13 @@ def test_load_fixtures_refuses_invalid_json(tmp_path: Path) -> None:
 def test_a_missing_fixtures_file_stops_the_app(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         create_app({"seed": 1, "fixtures": str(tmp_path / "nowhere.yaml")})
+
+
+def test_a_fixtures_file_naming_an_entity_type_the_contract_lacks_stops_the_app(
+    tmp_path: Path,
+) -> None:
+    fixtures = tmp_path / "fixtures.yaml"
+    fixtures.write_text("entities:\n  Persons: [1]\n  Person: [2]\n", encoding="utf-8")
+
+    with pytest.raises(ValueError, match="unknown entity type\\(s\\) Persons; the contract has"):
+        create_app({"seed": 1, "fixtures": str(fixtures)})
