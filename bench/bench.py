@@ -503,6 +503,32 @@ class Bench:
         result["flag"] = ", ".join(problems) or None
         return result
 
+    def wrk_count(self, port: int, script: str, done: int, target: int) -> tuple[int, list[str]]:
+        """Send requests until ``target`` have been answered in all; (answered, problems).
+
+        wrk stops each thread after its share (BENCH_STOP_AFTER) but only exits at -d, so -d is
+        estimated from the rate of the first chunk, and chunks repeat until the count is reached
+        (each bounded by --mem-bound, all of them by ten times that).
+        """
+        problems: list[str] = []
+        rate: float | None = None
+        deadline = time.monotonic() + 10 * self.args.mem_bound
+        while done < target and time.monotonic() < deadline:
+            remaining = target - done
+            seconds = 2.0 if rate is None else remaining / rate * 1.15 + 0.5
+            seconds = min(self.args.mem_bound, max(1.0, seconds))
+            result = self.wrk_run(port, script, 16, seconds, stop_after=remaining)
+            done += result["requests"]
+            if result["flag"]:
+                problems.append(f"load run towards {target:,} requests: {result['flag']}")
+            if not result["requests"]:
+                break
+            if done < target:  # the threads did not stop early: the rate is the real one
+                rate = result["requests"] / seconds
+        if done < target:
+            problems.append(f"only {done:,} of {target:,} requests answered")
+        return done, problems
+
 
 # --------------------------------------------------------------------------------------------
 # One server, one round
@@ -569,12 +595,8 @@ def measure_server(
             checkpoint = args.mem_requests // 10
             reached = 0
             for target in (checkpoint, args.mem_requests):
-                result = bench.wrk_run(
-                    port, "mixed.lua", 16, args.mem_bound, stop_after=target - reached
-                )
-                reached += result["requests"]
-                if result["flag"]:
-                    record["problems"].append(f"memory run to {target:,}: {result['flag']}")
+                reached, problems = bench.wrk_count(port, "mixed.lua", reached, target)
+                record["problems"].extend(problems)
                 wait_idle(proc.pid, args.idle_max)
                 record[f"rss_after_{target}_kb"] = tree_rss_kb(proc.pid)
                 record[f"requests_at_{target}"] = reached

@@ -81,9 +81,23 @@ def build(pages: Sequence[Page], existing: Mapping[str, Any] | None = None) -> d
     return fresh
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes multi-line text as ``|`` blocks, so long descriptions stay readable."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value and not value.endswith(" ") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
 def dump(document: Mapping[str, Any]) -> str:
     """The document as YAML; shared objects are copied so that no anchors are written."""
-    text: str = yaml.safe_dump(_fresh(document), sort_keys=False, allow_unicode=True, width=100)
+    text: str = yaml.dump(
+        _fresh(document), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+    )
     return text
 
 

@@ -38,8 +38,10 @@ def cli() -> None:
 @cli.command()
 @click.option(
     "--contract",
+    "contracts",
+    multiple=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="OpenAPI contract (default: the bundled image contract).",
+    help="OpenAPI contract; repeat to serve several at once (default: the bundled one).",
 )
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default 8080; 0 picks a free one).")
@@ -68,6 +70,8 @@ def cli() -> None:
 @click.option("--threads", type=int, help="Worker threads (default 16).")
 def serve(**options: Any) -> None:
     """Serve the mock until interrupted (Ctrl-C or SIGTERM)."""
+    contracts = options.pop("contracts")
+    options["contract"] = ",".join(contracts) if contracts else None
     try:
         settings = Settings.load(options)
         app = create_app(settings)

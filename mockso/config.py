@@ -22,7 +22,8 @@ _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 class Settings:
     """Everything a mockso app can be told. Each field is also ``MOCKSO_<FIELD>``."""
 
-    # Where the contract lives; None means the bundled contracts/superoffice-images.yaml.
+    # Where the contract lives: one path, or several separated by commas (served together);
+    # None means the bundled contracts/superoffice-images.yaml.
     contract: str | None = None
     host: str = "127.0.0.1"
     port: int = 8080
@@ -68,8 +69,9 @@ class Settings:
         return cls(**{name: _coerce(name, value) for name, value in merged.items()})
 
     @property
-    def contract_path(self) -> Path | None:
-        return Path(self.contract) if self.contract else None
+    def contract_paths(self) -> list[Path]:
+        """The contract files to serve (empty: the bundled one)."""
+        return [Path(part.strip()) for part in (self.contract or "").split(",") if part.strip()]
 
 
 def from_environ(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -130,6 +131,28 @@ class Contract:
     def from_dict(cls, document: Mapping[str, Any]) -> Contract:
         """Use an already-parsed document."""
         return cls(document)
+
+    @classmethod
+    def combine(cls, contracts: Sequence[Contract]) -> Contract:
+        """One contract serving every operation of several (``--contract A --contract B``).
+
+        Paths, components, tags and security schemes are united; the same name with different
+        content in two contracts is a ContractError naming both, never a silent override.
+        """
+        if len(contracts) == 1:
+            return contracts[0]
+        document: dict[str, Any] = dict(contracts[0].document)
+        document["paths"], document["components"], document["tags"] = {}, {}, []
+        for contract in contracts:
+            _unite(document["paths"], contract.document.get("paths", {}), "paths", contract)
+            for section, entries in contract.document.get("components", {}).items():
+                target = document["components"].setdefault(section, {})
+                _unite(target, entries, f"components.{section}", contract)
+            tags = {tag.get("name"): tag for tag in document["tags"]}
+            for tag in contract.document.get("tags", []):
+                if tag.get("name") not in tags:
+                    document["tags"].append(tag)
+        return cls(document, source=" + ".join(c.source for c in contracts))
 
     def __iter__(self) -> Iterator[Operation]:
         return iter(self.operations)
@@ -285,3 +308,29 @@ class Contract:
                 example=spec.get("example"),
             )
         return content
+
+
+def _unite(
+    target: dict[str, Any], entries: Mapping[str, Any], section: str, contract: Contract
+) -> None:
+    """Add ``entries`` to ``target``; a name already there must mean the same thing."""
+    for name, value in entries.items():
+        if section == "paths" and name in target:
+            clash = set(target[name]) & set(value) & set(HTTP_METHODS)
+            if clash:
+                raise ContractError(
+                    f"{contract.source}: {', '.join(sorted(clash)).upper()} {name} is already "
+                    "defined by an earlier contract"
+                )
+            target[name] = {**target[name], **value}
+        elif name in target and _meaning(target[name]) != _meaning(value):
+            raise ContractError(
+                f"{contract.source}: {section}.{name} differs from the one in an earlier contract"
+            )
+        else:
+            target[name] = value
+
+
+def _meaning(node: Any) -> Any:
+    """A component without its top-level description: two wordings of one thing are one thing."""
+    return {k: v for k, v in node.items() if k != "description"} if isinstance(node, dict) else node

@@ -219,15 +219,18 @@ class ImageService:
         offered = tuple(call.operation.success.content)
         return _MIME_TO_FORMAT.get(choose(call.accept, offered))
 
-    def _associate(self, principal: Principal) -> dict[str, Any]:
+    def _associate(self, principal: Principal) -> dict[str, Any] | None:
         """The associate a caller is, made once per caller and kept (bounded)."""
+        schema = self._info_properties.get("UpdatedBy")
+        if schema is None:
+            return None  # a contract whose info has no UpdatedBy: nobody to name
         key = f"{principal.scheme}:{principal.fingerprint}"
         with self._lock:
             found = self._associates.get(key)
             if found is not None:
                 self._associates.move_to_end(key)
                 return found
-        made = self.generator.associate(key=key, user_name=principal.user_name)
+        made = self.generator.associate(key=key, user_name=principal.user_name, schema=schema)
         with self._lock:
             self._associates[key] = made
             if len(self._associates) > _ASSOCIATE_CACHE_SIZE:

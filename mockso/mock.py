@@ -52,7 +52,7 @@ class Mock:
 
     def __init__(self, settings: Settings, contract: Contract | None = None) -> None:
         self.settings = settings
-        self.contract = contract or Contract.from_path(settings.contract_path)
+        self.contract = contract or load_contracts(settings.contract_paths)
         self.seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
         self.zone = ZoneInfo(settings.timezone)
         self.clock = make_clock(settings.clock, seeded=settings.seed is not None)
@@ -201,6 +201,13 @@ class Mock:
         root = xml.get("name") or media.component or primitive
         namespace = xml.get("namespace") or (None if media.component else _PRIMITIVE_NS)
         return codecs.encode_xml(codecs.xml_safe(value), root=root, namespace=namespace)
+
+
+def load_contracts(paths: list[Path]) -> Contract:
+    """The contract(s) to serve: the bundled one when none is named, several combined."""
+    if not paths:
+        return Contract.from_path()
+    return Contract.combine([Contract.from_path(path) for path in paths])
 
 
 def load_fixtures(path: str | Path) -> dict[str, frozenset[int]]:

@@ -62,14 +62,26 @@ class PayloadGenerator:
                 schema = {"$ref": _ref_to(component)}
             return self._value(schema, None, None, ())
 
-    def associate(self, *, key: str, user_name: str | None = None) -> dict[str, Any]:
-        """A docs-style Associate (CreatedBy/UpdatedBy), optionally for a known login name."""
-        name = self._associate_component()
-        value = self.generate({"$ref": _ref_to(name)}, key=key)
+    def associate(
+        self, *, key: str, user_name: str | None = None, schema: Schema | None = None
+    ) -> dict[str, Any]:
+        """A docs-style Associate (CreatedBy/UpdatedBy), optionally for a known login name.
+
+        ``schema`` is the property's schema when the caller has it (the contract may name the
+        type otherwise); by default the component called Associate is used.
+        """
+        if schema is None:
+            schema = {"$ref": _ref_to(self._associate_component())}
+        value = self.generate(schema, key=key)
         if not isinstance(value, dict):
-            raise TypeError(f"component {name!r} does not describe an object")
+            raise TypeError("an associate schema must describe an object")
         if user_name:
-            value.update(Name=user_name, UserName=user_name, FullName=full_name_from(user_name))
+            names = {
+                "Name": user_name,
+                "UserName": user_name,
+                "FullName": full_name_from(user_name),
+            }
+            value.update({k: v for k, v in names.items() if k in value})
         return value
 
     def _associate_component(self) -> str:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -91,3 +92,32 @@ def test_serve_answers_over_http_and_stops_cleanly_on_a_signal(
     assert answer.json()["BlobId"] == 0
     assert process.returncode == 0
     assert "mockso stopped" in output
+
+
+@pytest.mark.live
+def test_serve_with_two_contracts_answers_the_operations_of_both(tmp_path: Path) -> None:
+    things = Path(__file__).resolve().parent / "contracts" / "things.yaml"
+    images = Path(__file__).resolve().parents[1] / "contracts" / "superoffice-images.yaml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSO_")}
+    command = [sys.executable, "-m", "mockso", "serve", "--port", "0", "--seed", "3"]
+    command += ["--contract", str(images), "--contract", str(things), "--strict"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        url = re.search(r"on (http://127\.0\.0\.1:\d+)", banner)
+        assert url, banner
+        assert "serving 26 operations" in banner
+        auth = {"Authorization": "Basic dGplMDpUamUw"}
+
+        thing = requests.get(f"{url.group(1)}/api/v1/Thing/4", headers=auth, timeout=10)
+        label = requests.get(f"{url.group(1)}/api/v1/Thing/4/Label", headers=auth, timeout=10)
+        info = requests.get(f"{url.group(1)}/api/v1/Person/4/ImageInfo", headers=auth, timeout=10)
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+
+    assert thing.status_code == 200
+    assert set(thing.json()) == {"ThingId", "Name", "Weight"}
+    assert label.json() == "Blue box"
+    assert info.status_code == 200

@@ -21,7 +21,7 @@ def test_nothing_set_gives_the_defaults() -> None:
     assert settings == Settings()
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)
     assert settings.contract is None
-    assert settings.contract_path is None
+    assert settings.contract_paths == []
     assert settings.seed is None
     assert settings.clock is None
     assert settings.timezone == "Europe/Oslo"
@@ -180,4 +180,5 @@ def test_a_non_positive_limit_from_the_environment_is_a_value_error() -> None:
 
 
 def test_contract_path_is_the_contract_as_a_path() -> None:
-    assert Settings(contract="contracts/x.yaml").contract_path == Path("contracts/x.yaml")
+    assert Settings(contract="contracts/x.yaml").contract_paths == [Path("contracts/x.yaml")]
+    assert Settings(contract="a.yaml, b.yaml").contract_paths == [Path("a.yaml"), Path("b.yaml")]

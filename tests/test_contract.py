@@ -543,3 +543,42 @@ def test_loading_does_not_change_the_document() -> None:
     contract = Contract.from_dict(document)
     contract.schema("Thing")
     assert document == before
+
+
+THINGS = Path(__file__).resolve().parent / "contracts" / "things.yaml"
+
+
+def test_combined_contracts_serve_every_operation_of_each() -> None:
+    images, things = Contract.from_path(), Contract.from_path(THINGS)
+
+    combined = Contract.combine([images, things])
+
+    assert {op.operation_id for op in combined} == {op.operation_id for op in [*images, *things]}
+    assert set(combined.component_schemas) == {
+        *images.component_schemas,
+        *things.component_schemas,
+    }
+    assert combined.source == f"{images.source} + {things.source}"
+
+
+def test_combining_one_contract_gives_it_back() -> None:
+    images = Contract.from_path()
+
+    assert Contract.combine([images]) is images
+
+
+def test_combining_two_contracts_with_the_same_operation_is_refused() -> None:
+    things = Contract.from_path(THINGS)
+
+    with pytest.raises(ContractError, match="GET /api/v1/Thing/\\{thingId\\} is already defined"):
+        Contract.combine([things, Contract.from_path(THINGS)])
+
+
+def test_combining_contracts_whose_component_differs_is_refused() -> None:
+    things = Contract.from_path(THINGS)
+    other = copy.deepcopy(dict(things.document))
+    other["paths"] = {"/other": {"get": {"operationId": "other", "responses": {"200": {}}}}}
+    other["components"]["schemas"]["Thing"]["required"] = ["ThingId"]
+
+    with pytest.raises(ContractError, match=r"components\.schemas\.Thing differs"):
+        Contract.combine([things, Contract.from_dict(other)])
