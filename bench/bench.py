@@ -692,7 +692,8 @@ def profile_mockso(bench: Bench, spec: ServerSpec, env: dict[str, str]) -> dict[
                         "--duration",
                         str(args.profile_seconds),
                         "--rate",
-                        "200",
+                        "500",
+                        "--gil",
                         "--function",
                         "--format",
                         "raw",
@@ -733,7 +734,7 @@ def _package(frame: str) -> str:
 
 
 def summarize_profile(path: Path) -> dict[str, Any]:
-    """Self and inclusive shares of the request path (stacks through cheroot's communicate)."""
+    """Own and inclusive shares of the samples (each one the thread holding the GIL)."""
     total = 0
     request_path = 0
     own: Counter[str] = Counter()
@@ -746,9 +747,8 @@ def summarize_profile(path: Path) -> dict[str, Any]:
         count = int(count_text)
         total += count
         frames = stack.split(";")
-        if not any("HTTPConnection.communicate" in frame for frame in frames):
-            continue
-        request_path += count
+        if any("HTTPConnection.communicate" in frame for frame in frames):
+            request_path += count
         own[frames[-1]] += count
         packages[_package(frames[-1])] += count
         for frame in set(frames):
@@ -756,7 +756,7 @@ def summarize_profile(path: Path) -> dict[str, Any]:
 
     def share(counter: Counter[str], n: int, keep: Callable[[str], bool]) -> list[list[Any]]:
         rows = [(k, v) for k, v in counter.most_common() if keep(k)][:n]
-        return [[k, round(100 * v / max(request_path, 1), 1)] for k, v in rows]
+        return [[k, round(100 * v / max(total, 1), 1)] for k, v in rows]
 
     return {
         "samples": total,
@@ -1026,12 +1026,15 @@ def write_report(
             put(f"### {title}\n\nNot profiled: {prof['error']}\n")
             continue
         put(f"### {title}\n")
+        share = 100 * prof["request_path_samples"] / max(prof["samples"], 1)
         put(
-            f"`py-spy record --rate 200 --function` for {args.profile_seconds} s under `wrk -t2 "
-            f"-c16` ({prof['rps_under_profiler']:,.0f} req/s while sampled). "
-            f"{prof['request_path_samples']:,} of {prof['samples']:,} samples were in the "
-            "request path (a worker thread inside cheroot's `HTTPConnection.communicate`); "
-            "percentages are of those.\n"
+            f"`py-spy record --gil --rate 500 --function` for {args.profile_seconds} s under "
+            f"`wrk -t2 -c16` ({prof['rps_under_profiler']:,.0f} req/s while sampled, the "
+            f"profiler slows it). {prof['samples']:,} samples, each of the thread holding the "
+            "GIL (time with the GIL released, in socket calls, is not sampled); percentages are "
+            f"of all of them. {share:.0f} % were in a worker thread serving a request "
+            "(under cheroot's `HTTPConnection.communicate`); the rest is mostly cheroot's "
+            "connection-manager loop in the main thread (`ConnectionManager._run`).\n"
         )
         put("| top own time (function, file) | % | | top inclusive in mockso | % |")
         put("|---|---:|---|---|---:|")

@@ -221,7 +221,9 @@ class ImageService:
 
     def _associate(self, principal: Principal) -> dict[str, Any] | None:
         """The associate a caller is, made once per caller and kept (bounded)."""
-        schema = self._info_properties.get("UpdatedBy")
+        # The raw schema (a $ref), so the generator knows it makes an Associate.
+        raw = self.contract.component_schemas.get(INFO_SCHEMA, {}).get("properties", {})
+        schema = raw.get("UpdatedBy")
         if schema is None:
             return None  # a contract whose info has no UpdatedBy: nobody to name
         key = f"{principal.scheme}:{principal.fingerprint}"
