@@ -469,7 +469,7 @@ class Bench:
                 self.wrk,
                 f"-t{threads}",
                 f"-c{conns}",
-                f"-d{seconds:g}s",
+                f"-d{math.ceil(seconds)}s",  # wrk takes whole seconds only
                 "--timeout",
                 "30s",
                 "-s",
@@ -477,7 +477,7 @@ class Bench:
                 f"http://{HOST}:{port}/",
             ],
         )
-        done = _run(argv, timeout=seconds + 120, env=env)
+        done = _run(argv, timeout=math.ceil(seconds) + 120, env=env)
         found = re.search(r"^BENCH_JSON (\{.*\})$", done.stdout, re.MULTILINE)
         if not found:
             return {
@@ -692,7 +692,7 @@ def profile_mockso(bench: Bench, spec: ServerSpec, env: dict[str, str]) -> dict[
                         "--duration",
                         str(args.profile_seconds),
                         "--rate",
-                        "500",
+                        "250",
                         "--gil",
                         "--function",
                         "--format",
@@ -738,6 +738,7 @@ def summarize_profile(path: Path) -> dict[str, Any]:
     total = 0
     request_path = 0
     own: Counter[str] = Counter()
+    serving: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     packages: Counter[str] = Counter()
     for line in path.read_text(errors="replace").splitlines():
@@ -749,19 +750,23 @@ def summarize_profile(path: Path) -> dict[str, Any]:
         frames = stack.split(";")
         if any("HTTPConnection.communicate" in frame for frame in frames):
             request_path += count
+            serving[frames[-1]] += count
         own[frames[-1]] += count
         packages[_package(frames[-1])] += count
         for frame in set(frames):
             inclusive[frame] += count
 
-    def share(counter: Counter[str], n: int, keep: Callable[[str], bool]) -> list[list[Any]]:
+    def share(
+        counter: Counter[str], n: int, keep: Callable[[str], bool], of: int = 0
+    ) -> list[list[Any]]:
         rows = [(k, v) for k, v in counter.most_common() if keep(k)][:n]
-        return [[k, round(100 * v / max(total, 1), 1)] for k, v in rows]
+        return [[k, round(100 * v / max(of or total, 1), 1)] for k, v in rows]
 
     return {
         "samples": total,
         "request_path_samples": request_path,
         "self": share(own, 15, lambda _: True),
+        "self_serving": share(serving, 15, lambda _: True, request_path),
         "inclusive_mockso": share(inclusive, 15, lambda k: "(mockso/" in k),
         "packages": share(packages, 12, lambda _: True),
     }
@@ -1028,7 +1033,7 @@ def write_report(
         put(f"### {title}\n")
         share = 100 * prof["request_path_samples"] / max(prof["samples"], 1)
         put(
-            f"`py-spy record --gil --rate 500 --function` for {args.profile_seconds} s under "
+            f"`py-spy record --gil --rate 250 --function` for {args.profile_seconds} s under "
             f"`wrk -t2 -c16` ({prof['rps_under_profiler']:,.0f} req/s while sampled, the "
             f"profiler slows it). {prof['samples']:,} samples, each of the thread holding the "
             "GIL (time with the GIL released, in socket calls, is not sampled); percentages are "
@@ -1036,13 +1041,18 @@ def write_report(
             "(under cheroot's `HTTPConnection.communicate`); the rest is mostly cheroot's "
             "connection-manager loop in the main thread (`ConnectionManager._run`).\n"
         )
-        put("| top own time (function, file) | % | | top inclusive in mockso | % |")
-        put("|---|---:|---|---|---:|")
-        own, inc = prof["self"], prof["inclusive_mockso"]
-        for index in range(max(len(own), len(inc))):
-            left = own[index] if index < len(own) else ["", ""]
-            right = inc[index] if index < len(inc) else ["", ""]
-            put(f"| `{left[0]}` | {left[1]} | | `{right[0]}` | {right[1]} |".replace("``", ""))
+        put(
+            "| own time, all samples | % of all | own time, serving a request | % of those "
+            "| inclusive, mockso functions | % of all |"
+        )
+        put("|---|---:|---|---:|---|---:|")
+        columns = [prof["self"], prof.get("self_serving", []), prof["inclusive_mockso"]]
+        for index in range(max(len(column) for column in columns)):
+            cells = []
+            for column in columns:
+                name, pct = column[index] if index < len(column) else ("", "")
+                cells += [f"`{name}`" if name else "", str(pct)]
+            put("| " + " | ".join(cells) + " |")
         put("")
         put(
             "Own time by package: "

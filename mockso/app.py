@@ -7,13 +7,18 @@ contracts or settings coexist in one process.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Mapping
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 from typing import cast
 
 from flask import Flask
 from flask import Response
+from flask import g
 from flask import request
 from werkzeug.exceptions import HTTPException
 
@@ -23,9 +28,15 @@ from mockso import routing
 from mockso.config import Settings
 from mockso.conformance import ResponseChecker
 from mockso.contract import Contract
+from mockso.faults import FaultMiddleware
+from mockso.journal import Record
 from mockso.mock import Mock
 
 log = logging.getLogger("mockso")
+# One JSON line per request (namespace, operationId, status, duration); off unless configured.
+access_log = logging.getLogger("mockso.access")
+# Paths under this prefix belong to mockso itself, not to the mocked API.
+CONTROL_PREFIX = "/__mockso/"
 
 
 def create_app(
@@ -38,8 +49,10 @@ def create_app(
     app.extensions["mockso"] = mock
     routing.register(app, mock.bindings(), mock)
     _register_error_handlers(app)
+    _record_requests(app, mock)  # registered first, so it runs last and sees the final answer
     if settings.strict:
         _check_responses(app, mock)
+    app.wsgi_app = FaultMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -60,6 +73,65 @@ def _register_error_handlers(app: Flask) -> None:
     app.register_error_handler(errors.MocksoError, error_response)
     app.register_error_handler(HTTPException, _from_http_exception)
     app.register_error_handler(Exception, _from_crash)
+
+
+def _record_requests(app: Flask, mock: Mock) -> None:
+    """Journal, coverage and the access log: one record per request to the mocked API."""
+    operations = {op.operation_id for op in mock.contract}
+
+    @app.before_request
+    def start() -> None:
+        g.mockso_started = time.perf_counter()
+
+    @app.after_request
+    def record(response: Response) -> Response:
+        if request.path.startswith(CONTROL_PREFIX):
+            return response
+        space = g.get("mockso_space") or mock.spaces.default
+        operation_id = request.endpoint if request.endpoint in operations else None
+        record = Record(
+            time=datetime.now(UTC),
+            namespace=space.name,
+            method=request.method,
+            path=request.path,
+            query=request.query_string.decode("latin-1"),
+            operation_id=operation_id,
+            status=response.status_code,
+            duration_ms=round((time.perf_counter() - g.get("mockso_started", 0.0)) * 1000, 3),
+            request_type=request.mimetype or None,
+            request_bytes=request.content_length or 0,
+            response_type=response.mimetype,
+            response_bytes=response.content_length or 0,
+            error=_error_message(response),
+        )
+        space.journal.add(record)
+        if operation_id is not None:
+            space.coverage.count(operation_id, response.status_code)
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info("%s", json.dumps(_access_line(record), separators=(",", ":")))
+        return response
+
+
+def _error_message(response: Response) -> str | None:
+    """The ErrorMessage of an error answer (they are small JSON objects)."""
+    if response.status_code < 400 or response.direct_passthrough:
+        return None
+    try:
+        message = json.loads(response.get_data()).get("ErrorMessage")
+    except (ValueError, AttributeError):
+        return None
+    return str(message) if message is not None else None
+
+
+def _access_line(record: Record) -> dict[str, Any]:
+    return {
+        "namespace": record.namespace,
+        "method": record.method,
+        "path": record.path,
+        "operationId": record.operation_id,
+        "status": record.status,
+        "ms": record.duration_ms,
+    }
 
 
 def _check_responses(app: Flask, mock: Mock) -> None:

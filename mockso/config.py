@@ -46,13 +46,23 @@ class Settings:
     # Check every answer against the contract and fail loudly on a violation.
     strict: bool = False
     threads: int = 16
+    # Requests kept per namespace by the journal (a ring buffer: old ones fall out).
+    journal_size: int = 1000
+    max_namespaces: int = 256
 
     def __post_init__(self) -> None:
         if self.auth not in AUTH_MODES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, not {self.auth!r}")
         if self.auth == "strict" and not self.credentials:
             raise ValueError("auth 'strict' needs a credentials file (MOCKSO_CREDENTIALS)")
-        for name in ("max_upload", "max_store_bytes", "max_pixels", "threads"):
+        for name in (
+            "max_upload",
+            "max_store_bytes",
+            "max_pixels",
+            "threads",
+            "journal_size",
+            "max_namespaces",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
 

@@ -46,6 +46,8 @@ class MediaType:
     schema: Schema
     raw_schema: Schema
     example: Any = None
+    # Named examples (``examples:`` in the contract), by name, as their values.
+    examples: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def component(self) -> str | None:
@@ -306,6 +308,10 @@ class Contract:
                 schema=self.resolve(raw_schema, f"{where}/content/{name}"),
                 raw_schema=raw_schema,
                 example=spec.get("example"),
+                examples={
+                    name: self.resolve(node, f"{where}/content/{name}/examples").get("value")
+                    for name, node in (spec.get("examples") or {}).items()
+                },
             )
         return content
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from mockso.auth import Principal
 from mockso.contract import Operation
+from mockso.store import Store
 
 _ACTION = re.compile(r"^v\d+[A-Za-z]+?(?:Entity)?_(?P<action>[A-Za-z]+)(?:_[A-Z]+)?$")
 
@@ -55,6 +56,8 @@ class Call:
     answer_type: str = ""
     body: Any = None
     body_type: str | None = None
+    # The store of the caller's namespace.
+    store: Store = field(default_factory=lambda: Store(max_bytes=0))
 
     @property
     def entity(self) -> str:

@@ -32,7 +32,6 @@ from mockso.negotiation import accepts
 from mockso.negotiation import choose
 from mockso.payloads import PayloadGenerator
 from mockso.store import Info
-from mockso.store import Store
 from mockso.store import StoreFull
 from mockso.store import UnknownEntity
 
@@ -45,19 +44,17 @@ _ASSOCIATE_CACHE_SIZE = 1024
 
 
 class ImageService:
-    """Handlers for the six image actions, over one store."""
+    """Handlers for the six image actions, over the store of each call's namespace."""
 
     def __init__(
         self,
         contract: Contract,
-        store: Store,
         generator: PayloadGenerator,
         clock: Clock,
         *,
         max_pixels: int,
     ) -> None:
         self.contract = contract
-        self.store = store
         self.generator = generator
         self.clock = clock
         self.max_pixels = max_pixels
@@ -80,7 +77,7 @@ class ImageService:
 
     def get_image(self, call: Call) -> Reply:
         self._require_entity(call)
-        entry = self.store.get(call.entity, call.entity_id)
+        entry = call.store.get(call.entity, call.entity_id)
         if entry is None or entry.data is None:
             source, blob_key = self._blank(call), ("blank", call.params.get("ifBlank"))
         else:
@@ -123,18 +120,18 @@ class ImageService:
             return info
 
         entry = self._store_call(
-            lambda: self.store.save_picture(call.entity, call.entity_id, data, build)
+            lambda: call.store.save_picture(call.entity, call.entity_id, data, build)
         )
         return Reply(value=entry.info["BlobId"])
 
     def delete_image(self, call: Call) -> Reply:
         self._require_entity(call)
-        self._store_call(lambda: self.store.delete_picture(call.entity, call.entity_id))
+        self._store_call(lambda: call.store.delete_picture(call.entity, call.entity_id))
         return Reply(status=204)
 
     def get_info(self, call: Call) -> Reply:
         self._require_entity(call)
-        entry = self.store.get(call.entity, call.entity_id)
+        entry = call.store.get(call.entity, call.entity_id)
         info = entry.info if entry else self._empty_info(call.entity)
         headers = {}
         if info["UpdatedDate"] != EMPTY_DATE:
@@ -158,13 +155,13 @@ class ImageService:
             info.update(changes, UpdatedDate=now, UpdatedBy=by)
             return info
 
-        entry = self._store_call(lambda: self.store.update_info(call.entity, call.entity_id, build))
+        entry = self._store_call(lambda: call.store.update_info(call.entity, call.entity_id, build))
         return Reply(value=entry.info)
 
     # -- helpers -----------------------------------------------------------------------------
 
     def _require_entity(self, call: Call) -> None:
-        if not self.store.exists(call.entity, call.entity_id):
+        if not call.store.exists(call.entity, call.entity_id):
             raise self._unknown(call.operation, f"{call.entity} id {call.entity_id} not found")
 
     def _store_call(self, write: Any) -> Any:
@@ -197,7 +194,7 @@ class ImageService:
         if width is None and height is None and fmt == _MIME_TO_FORMAT.get(mime):
             return data, mime
         cache_key = (key, width, height, fmt)
-        cached = self.store.scaled.get(cache_key)
+        cached = call.store.scaled.get(cache_key)
         if cached is None:
             try:
                 cached = imaging.render(
@@ -205,7 +202,7 @@ class ImageService:
                 )
             except imaging.ImageError as error:
                 raise BadRequest(str(error)) from error
-            self.store.scaled.put(cache_key, cached)
+            call.store.scaled.put(cache_key, cached)
         return cached
 
     def _target_format(self, call: Call, mime: str) -> str | None:

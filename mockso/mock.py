@@ -33,12 +33,15 @@ from mockso.handlers import Handler
 from mockso.handlers import Handlers
 from mockso.handlers import Reply
 from mockso.images import ImageService
+from mockso.namespaces import Spaces
 from mockso.negotiation import choose
 from mockso.negotiation import content_type_header
 from mockso.negotiation import kind
 from mockso.payloads import PayloadGenerator
+from mockso.rules import Directive
 from mockso.schemas import SchemaSet
 from mockso.schemas import output_zone
+from mockso.store import Budget
 from mockso.store import Store
 from mockso.validation import RequestValidator
 
@@ -56,10 +59,17 @@ class Mock:
         self.seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
         self.zone = ZoneInfo(settings.timezone)
         self.clock = make_clock(settings.clock, seeded=settings.seed is not None)
-        self.store = Store(
-            max_bytes=settings.max_store_bytes,
-            known_ids=self._fixtures(settings.fixtures) if settings.fixtures else {},
-            scaled_cache_bytes=settings.scaled_cache_bytes,
+        known_ids = self._fixtures(settings.fixtures) if settings.fixtures else {}
+        budget = Budget(settings.max_store_bytes)
+        self.spaces = Spaces(
+            lambda: Store(
+                max_bytes=settings.max_store_bytes,
+                known_ids=known_ids,
+                scaled_cache_bytes=settings.scaled_cache_bytes,
+                budget=budget,
+            ),
+            journal_size=settings.journal_size,
+            limit=settings.max_namespaces,
         )
         self.generator = PayloadGenerator(self.contract.component_schemas, self.seed)
         self.schemas = SchemaSet(self.contract)
@@ -68,10 +78,15 @@ class Mock:
             self.contract.security_schemes, mode=settings.auth, credentials=credentials
         )
         self.images = ImageService(
-            self.contract, self.store, self.generator, self.clock, max_pixels=settings.max_pixels
+            self.contract, self.generator, self.clock, max_pixels=settings.max_pixels
         )
         self.handlers = Handlers()
         self.images.register(self.handlers)
+
+    @property
+    def store(self) -> Store:
+        """The default namespace's store."""
+        return self.spaces.default.store
 
     def _fixtures(self, path: str) -> dict[str, frozenset[int]]:
         """The fixtures file's known ids, refusing entity types the contract does not have."""
@@ -121,10 +136,62 @@ class Mock:
             )
         return {"raw": data, "media_type": mime}
 
-    def reset(self) -> None:
-        """Everything back to how it was at start."""
-        self.store.reset()
-        self.images.reset()
+    def reset(self, namespace: str | None = None) -> None:
+        """One namespace, or everything, back to how it was at start (the clock too)."""
+        self.spaces.reset(namespace)
+        if namespace is None:
+            self.images.reset()
+            self.clock = make_clock(self.settings.clock, seeded=self.settings.seed is not None)
+            self.images.clock = self.clock
+
+    # -- bent answers (Prefer and rules) -----------------------------------------------------
+
+    def documented(self, operation: Operation, directive: Directive, answer_type: str) -> Reply:
+        """The contract's answer for ``code=`` (an error status): its example, else generated."""
+        assert directive.code is not None
+        response = operation.responses.get(str(directive.code))
+        if response is None:
+            listed = ", ".join(sorted(operation.responses))
+            raise BadRequest(
+                f"Prefer/rule code={directive.code} is not documented for "
+                f"{operation.operation_id}; the contract documents {listed}"
+            )
+        # Required headers (401's WWW-Authenticate) carry the contract's example value.
+        headers = {
+            name: str(header.get("example", ""))
+            for name, header in response.headers.items()
+            if header.get("required")
+        }
+        media = response.content.get(answer_type) or next(iter(response.content.values()), None)
+        if media is None:
+            return Reply(status=directive.code, headers=headers)
+        value = self._example(operation, media, directive)
+        return Reply(
+            status=directive.code, value=value, dumped=True, media_type=media.name, headers=headers
+        )
+
+    def invented(self, call: Call, directive: Directive) -> Reply:
+        """A success answer from the contract (``example=`` or ``dynamic=``), state untouched."""
+        success = call.operation.success
+        media = success.content.get(call.answer_type)
+        if media is None:
+            return Reply(status=int(success.status))
+        value = self._example(call.operation, media, directive)
+        return Reply(status=int(success.status), value=value, dumped=True)
+
+    def _example(self, operation: Operation, media: MediaType, directive: Directive) -> Any:
+        if directive.example is not None:
+            if directive.example not in media.examples:
+                names = ", ".join(media.examples) or "none"
+                raise BadRequest(
+                    f"{operation.operation_id} has no example {directive.example!r} for "
+                    f"{media.name}; its named examples: {names}"
+                )
+            return media.examples[directive.example]
+        if not directive.dynamic and media.example is not None:
+            return media.example
+        seed = directive.seed if directive.seed is not None else secrets.randbits(64)
+        return self.generator.generate(media.schema, key=f"{operation.operation_id}:{seed}")
 
     # -- bodies ------------------------------------------------------------------------------
 
@@ -180,7 +247,8 @@ class Mock:
         if reply.raw is not None:
             headers["Content-Type"] = reply.media_type or "application/octet-stream"
             return reply.status, headers, reply.raw
-        media = call.operation.success.content.get(call.answer_type)
+        response = call.operation.responses.get(str(reply.status), call.operation.success)
+        media = response.content.get(reply.media_type or call.answer_type)
         if reply.status == 204 or media is None:
             return reply.status, headers, b""
         value = reply.value

@@ -13,6 +13,7 @@ validators are prepared once, in ``Endpoint``.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
@@ -21,20 +22,27 @@ from typing import cast
 from flask import Flask
 from flask import Request
 from flask import Response
+from flask import g
 from flask import request
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import Map
 
 from mockso import dates
+from mockso import faults
+from mockso import namespaces
+from mockso.auth import ANONYMOUS
 from mockso.auth import Authenticator
 from mockso.contract import Operation
 from mockso.errors import BadRequest
 from mockso.errors import PayloadTooLarge
 from mockso.handlers import Call
 from mockso.handlers import Handler
+from mockso.handlers import entity_id_parameter
 from mockso.negotiation import choose
 from mockso.negotiation import kind
 from mockso.negotiation import request_media_type
+from mockso.rules import Directive
+from mockso.rules import parse_prefer
 from mockso.validation import RequestValidator
 
 ZONE_HEADER = "SO-TimeZone"
@@ -78,21 +86,47 @@ class Endpoint:
         self.body_types = tuple(body.content) if body else ()
 
     def __call__(self, **path_values: str) -> Response:
-        call = self.call(
-            request, {k: v for k, v in path_values.items() if not k.startswith("_lit")}
-        )
-        reply = self.handler(call)
+        values = {k: v for k, v in path_values.items() if not k.startswith("_lit")}
+        space = self.runtime.spaces.get(request.headers.get(namespaces.HEADER))
+        g.mockso_space = space
+        directive = self._directive(request, values, space)
+        if directive.delay_ms:
+            time.sleep(directive.delay_ms / 1000)
+        if directive.fault:
+            request.environ[faults.ENVIRON_KEY] = directive.fault
+        if directive.code is not None and directive.code >= 300:
+            self.auth.authenticate(cast(Mapping[str, str], request.headers))
+            answer_type = self._answer_type(request)
+            reply = self.runtime.documented(self.operation, directive, answer_type)
+            call = Call(self.operation, {}, ANONYMOUS, (self.runtime.zone, True), None, answer_type)
+        else:
+            call = self.call(request, values)
+            call.store = space.store
+            bent = directive.example is not None or directive.dynamic
+            reply = self.runtime.invented(call, directive) if bent else self.handler(call)
         status, headers, body = self.runtime.encode(call, reply)
         return make_response(status, headers, body)
+
+    def _directive(self, req: Request, values: dict[str, str], space: Any) -> Directive:
+        """``Prefer`` for this request, over the namespace's first matching rule (counted down)."""
+        prefer = parse_prefer(req.headers.getlist("Prefer"))
+        name = entity_id_parameter(self.operation)
+        raw = (values.get(name) or req.args.get(name, "")) if name else ""
+        entity_id = int(raw) if raw.isascii() and raw.lstrip("-").isdigit() else None
+        rule: Directive = space.rules.take(self.operation.operation_id, entity_id)
+        return prefer.over(rule)
+
+    def _answer_type(self, req: Request) -> str:
+        if not self.answers_json_or_xml:
+            return ""
+        return choose(req.headers.get("Accept"), self.offered)
 
     def call(self, req: Request, path_values: dict[str, str]) -> Call:
         # werkzeug's Headers is a case-insensitive mapping in all but name.
         headers = cast(Mapping[str, str], req.headers)
         principal = self.auth.authenticate(headers)
         params = self.validator.parameters(path_values, req.args.to_dict(flat=False), headers)
-        answer_type = (
-            choose(req.headers.get("Accept"), self.offered) if self.answers_json_or_xml else ""
-        )
+        answer_type = self._answer_type(req)
         zone = self._zone(req)
         call = Call(self.operation, params, principal, zone, req.headers.get("Accept"), answer_type)
         if self.body_types:

@@ -13,8 +13,19 @@ from typing import Any
 
 from cheroot import wsgi
 
+from mockso.faults import SOCKET_KEY
+
 # Request lines and headers beyond this are refused by cheroot itself.
 MAX_HEADER_BYTES = 64 * 1024
+
+
+class _Gateway(wsgi.Gateway_10):
+    """cheroot's WSGI gateway, plus the client's socket (for injected connection faults)."""
+
+    def get_environ(self) -> Any:
+        environ: dict[str, Any] = super().get_environ()  # type: ignore[no-untyped-call]
+        environ[SOCKET_KEY] = self.req.conn.socket
+        return environ
 
 
 class Server:
@@ -27,6 +38,7 @@ class Server:
         self._server = wsgi.Server((host, port), app, numthreads=threads, server_name="mockso")
         self._server.max_request_header_size = MAX_HEADER_BYTES
         self._server.max_request_body_size = 0  # the app enforces MOCKSO_MAX_UPLOAD itself
+        self._server.gateway = _Gateway
         self._thread: threading.Thread | None = None
 
     def bind(self) -> None:

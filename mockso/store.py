@@ -37,6 +37,25 @@ class Entry:
     version: int
 
 
+class Budget:
+    """A byte cap shared by the stores of every namespace, so namespaces cannot multiply it."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def change(self, delta: int, holding: int) -> None:
+        """Take ``delta`` more bytes (or give back, when negative), or raise StoreFull."""
+        with self._lock:
+            if delta > 0 and self.used + delta > self.max_bytes:
+                raise StoreFull(
+                    f"The mock's store holds {self.used} bytes; {holding} more would pass its "
+                    f"cap of {self.max_bytes} bytes (MOCKSO_MAX_STORE_BYTES)"
+                )
+            self.used += delta
+
+
 @dataclass
 class Store:
     """Pictures and ImageInfo by entity, with unique, increasing blob ids."""
@@ -44,6 +63,7 @@ class Store:
     max_bytes: int
     known_ids: Mapping[str, frozenset[int]] = field(default_factory=dict)
     scaled_cache_bytes: int = 64 * 1024 * 1024
+    budget: Budget | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -51,6 +71,7 @@ class Store:
         self._next_blob_id = 1
         self._total_bytes = 0
         self._version = 0
+        self._budget = self.budget or Budget(self.max_bytes)
         self.scaled = ScaledCache(self.scaled_cache_bytes)
 
     def exists(self, entity: str, entity_id: int) -> bool:
@@ -68,17 +89,16 @@ class Store:
         self._require(entity, entity_id)
         with self._lock:
             old = self._entries.get((entity, entity_id))
-            old_size = len(old.data) if old and old.data else 0
-            total = self._total_bytes - old_size + len(data)
-            if total > self.max_bytes:
-                raise StoreFull(
-                    f"The mock's store holds {self._total_bytes} bytes; {len(data)} more would "
-                    f"pass its cap of {self.max_bytes} bytes (MOCKSO_MAX_STORE_BYTES)"
-                )
-            blob_id = self._next_blob_id
-            entry = self._put((entity, entity_id), data, build(old.info if old else None, blob_id))
+            delta = len(data) - (len(old.data) if old and old.data else 0)
+            self._budget.change(delta, len(data))
+            try:
+                info = build(old.info if old else None, self._next_blob_id)
+            except BaseException:
+                self._budget.change(-delta, 0)
+                raise
+            entry = self._put((entity, entity_id), data, info)
             self._next_blob_id += 1
-            self._total_bytes = total
+            self._total_bytes += delta
             return entry
 
     def update_info(
@@ -99,15 +119,38 @@ class Store:
             old = self._entries.pop((entity, entity_id), None)
             if old is None:
                 return False
-            self._total_bytes -= len(old.data) if old.data else 0
+            freed = len(old.data) if old.data else 0
+            self._total_bytes -= freed
+            self._budget.change(-freed, 0)
             return old.data is not None
 
     def reset(self) -> None:
         with self._lock:
             self._entries.clear()
             self._next_blob_id = 1
+            self._budget.change(-self._total_bytes, 0)
             self._total_bytes = 0
             self.scaled.clear()
+
+    def snapshot(self) -> tuple[int, list[tuple[Key, Entry]]]:
+        """(next blob id, every entry), taken at one instant."""
+        with self._lock:
+            return self._next_blob_id, list(self._entries.items())
+
+    def restore(self, next_blob_id: int, entries: Iterable[tuple[Key, bytes | None, Info]]) -> None:
+        """Replace the whole state at once; or raise StoreFull/UnknownEntity, changing nothing."""
+        items = list(entries)
+        for (entity, entity_id), _, _ in items:
+            self._require(entity, entity_id)
+        total = sum(len(data) for _, data, _ in items if data)
+        with self._lock:
+            self._budget.change(total - self._total_bytes, total)
+            self._entries.clear()
+            self.scaled.clear()
+            for key, data, info in items:
+                self._put(key, data, info)
+            self._next_blob_id = next_blob_id
+            self._total_bytes = total
 
     def entries(self) -> Iterable[tuple[Key, Entry]]:
         """A snapshot of every entry."""
