@@ -33,3 +33,25 @@ fmt: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis
+
+.PHONY: bench
+bench: $(STAMP)  ## mockso side by side with Prism and plain-WSGI ceilings -> bench/results.md (BENCH_ARGS=--quick)
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+# Deep fuzzing: the `fuzz` tests (schemathesis over every operation and check, stateful walks, the
+# app against a model, hostile input, concurrency) under the deep Hypothesis profile, then the
+# memory soak. With URL=http://host:port it instead runs schemathesis's CLI against that running
+# server, with the same checks (schemathesis.toml) and hooks, and prints its report; every check
+# passes against `mockso serve --strict --auth strict --credentials tests/fuzz-credentials.yaml`
+# (under --auth lenient, ignored_auth reports that any credentials are taken, as documented).
+FUZZ_EXAMPLES ?= 100
+FUZZ_ARGS ?=
+.PHONY: fuzz
+fuzz: $(STAMP)  ## deep fuzzing and the memory soak; URL=http://host:port fuzzes a running server
+ifdef URL
+	SCHEMATHESIS_HOOKS=tests/schemathesis_hooks.py $(BIN)/st run contracts/superoffice-images.yaml \
+		--url $(URL) --max-examples $(FUZZ_EXAMPLES) $(FUZZ_ARGS)
+else
+	$(BIN)/pytest -p no:cacheprovider -m fuzz --hypothesis-profile=fuzz
+	$(BIN)/python tests/soak.py
+endif

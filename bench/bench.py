@@ -54,7 +54,8 @@ LOGS = WORK / "logs"
 NODE_DIR = WORK / "node"
 PRISM = NODE_DIR / "node_modules" / ".bin" / "prism"
 VENV_BIN = Path(sys.executable).parent
-CONTRACT = ROOT / "contracts" / "superoffice-images.yaml"
+SNAPSHOT = WORK / "snapshot"  # mockso/ and contracts/ as they were when the run started
+CONTRACT = SNAPSHOT / "contracts" / "superoffice-images.yaml"
 HOST = "127.0.0.1"
 AUTH = "Basic dGplMDpUamUw"  # tje0:Tje0
 SERVER_CPU = "0"
@@ -349,7 +350,7 @@ class Proc:
         self.started = time.perf_counter()
         self.popen = subprocess.Popen(
             argv,
-            cwd=ROOT,
+            cwd=SNAPSHOT,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
@@ -591,7 +592,8 @@ def measure_server(
         record["rss_idle_kb"] = tree_rss_kb(proc.pid)
 
         # Memory: the mixed sequence up to 10,000 and then 100,000 requests.
-        if args.mem_requests:
+        memory = round_no <= args.mem_rounds
+        if args.mem_requests and memory:
             checkpoint = args.mem_requests // 10
             reached = 0
             for target in (checkpoint, args.mem_requests):
@@ -607,7 +609,7 @@ def measure_server(
             )
 
         # Memory per stored MB: N pictures of 1 MB under different ids.
-        if args.store_mb:
+        if args.store_mb and memory:
             wait_idle(proc.pid, args.idle_max)
             before = tree_rss_kb(proc.pid)
             picture = bench.pictures["png1m"].read_bytes()
@@ -637,8 +639,10 @@ def measure_server(
             for conns in args.conns:
                 bench.wrk_run(port, scenario.lua, 4, args.warmup, threads=1)
                 waited, idle = wait_idle(proc.pid, args.idle_max)
+                load = float(Path("/proc/loadavg").read_text().split()[0])
                 result = bench.wrk_run(port, scenario.lua, conns, args.duration)
                 result.update(
+                    loadavg=load,
                     server=spec.name,
                     round=round_no,
                     scenario=scenario.key,
@@ -767,7 +771,11 @@ def summarize_profile(path: Path) -> dict[str, Any]:
         "request_path_samples": request_path,
         "self": share(own, 15, lambda _: True),
         "self_serving": share(serving, 15, lambda _: True, request_path),
-        "inclusive_mockso": share(inclusive, 15, lambda k: "(mockso/" in k),
+        "inclusive_mockso": share(
+            inclusive,
+            15,  # the command and server loop frames hold every stack: left out
+            lambda k: "(mockso/" in k and not re.search(r"\(mockso/(cli|server)\.py", k),
+        ),
         "packages": share(packages, 12, lambda _: True),
     }
 
@@ -861,7 +869,11 @@ def machine_facts(prism_missing: str | None, wrk: str) -> dict[str, str]:
 
     import cheroot
 
+    commit = _run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], timeout=60)
+    dirty = _run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "mockso"], timeout=60)
     facts = {
+        "mockso tree": (commit.stdout.strip() or "unknown")
+        + (" + uncommitted changes in mockso/" if dirty.stdout.strip() else ""),
         "nproc": str(os.cpu_count()),
         "CPU": model,
         "kernel": platform.release(),
@@ -915,7 +927,9 @@ def write_report(
         f"each round, medians; {args.duration:g} s per measured run after a {args.warmup:g} s "
         "warm-up (`wrk -t1 -c4`) and a wait until the server is idle (≤ 1 CPU tick per 300 ms). "
         f"Servers pinned to CPU {SERVER_CPU} and wrk to CPU {CLIENT_CPU} with taskset; "
-        "loopback only. Raw figures: `bench/work/results.json`.\n"
+        "loopback only. Every server runs from a copy of `mockso/` and `contracts/` taken at "
+        "the start (`bench/work/snapshot`, on PYTHONPATH), so edits made during the run do not "
+        "change what is measured. Raw figures: `bench/work/results.json`.\n"
     )
     put(
         "Ratios are ratios of medians: **× ceiling** divides by the plain WSGI callable served "
@@ -1071,7 +1085,14 @@ def write_report(
         for run in record["runs"]
         if run["flag"] or not run["idle_reached"]
     ]
-    if not notes:
+    loads = [run["loadavg"] for record in records for run in record["runs"] if "loadavg" in run]
+    if loads:
+        notes.append(
+            f"1-minute load average just before the measured runs: median "
+            f"{statistics.median(loads):.2f}, max {max(loads):.2f} on {os.cpu_count()} CPUs "
+            "(anything above ~1.3 means other work shared the machine and the figures are noisier)."
+        )
+    if not any(record["problems"] for record in records):
         put("- Every request was answered 2xx by every server in the smoke checks.")
     for note in notes:
         put(f"- {note}")
@@ -1239,6 +1260,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="1 MB pictures stored for RSS per stored MB (default 32, 8 with --quick; 0 skips)",
     )
     parser.add_argument(
+        "--mem-rounds",
+        type=int,
+        help="rounds that also measure the memory figures (default: every round)",
+    )
+    parser.add_argument(
         "--idle-max",
         type=float,
         default=60,
@@ -1276,6 +1302,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.mem_requests = (
         args.mem_requests if args.mem_requests is not None else (10_000 if quick else 100_000)
     )
+    args.mem_rounds = args.mem_rounds or args.rounds
     args.store_mb = args.store_mb if args.store_mb is not None else (8 if quick else 32)
     args.profile_seconds = args.profile_seconds or (4 if quick else 10)
     all_servers = ["mockso", "prism", "prism-silent", "wsgi-cheroot", "wsgi-gunicorn"]
@@ -1342,10 +1369,48 @@ def server_specs(prism_missing: str | None, gunicorn_missing: str | None) -> dic
     }  # fmt: skip
 
 
+def snapshot_tree() -> str | None:
+    """Copy mockso/ and contracts/ into bench/work/snapshot; None, or why that copy is unusable.
+
+    Others may edit the tree while a run goes on: every server of the run then uses the same
+    code and contract (Prism would even restart, or die, when its contract file changes).
+    mockso runs from the copy through PYTHONPATH, which comes before the editable install.
+    """
+    reason = None
+    for attempt in range(6):
+        if attempt:
+            log(f"snapshot unusable ({reason}); trying again in 10 s")
+            time.sleep(10)
+        shutil.rmtree(SNAPSHOT, ignore_errors=True)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(ROOT / "mockso", SNAPSHOT / "mockso", ignore=ignore)
+        shutil.copytree(ROOT / "contracts", SNAPSHOT / "contracts", ignore=ignore)
+        check = _run(
+            [
+                sys.executable,
+                "-c",
+                "import sys, yaml, mockso.cli, mockso.app; "
+                "assert mockso.__file__.startswith(sys.argv[1]), mockso.__file__; "
+                "yaml.safe_load(open(sys.argv[2], encoding='utf-8'))",
+                str(SNAPSHOT),
+                str(CONTRACT),
+            ],
+            timeout=120,
+            cwd=SNAPSHOT,
+            env={**os.environ, "PYTHONPATH": str(SNAPSHOT)},
+        )
+        if check.returncode == 0:
+            return None
+        reason = _tail(check.stderr, 2)
+    return reason
+
+
 def server_env(pictures: dict[str, Path]) -> dict[str, str]:
     # mockso runs with its defaults: no MOCKSO_* variable of the caller leaks in.
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSO_")}
     env.update(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(SNAPSHOT), os.environ.get("PYTHONPATH")])),
+        BENCH_CONTRACT=str(CONTRACT),
         BENCH_PNG20K=str(pictures["png20k"]),
         BENCH_PNG64=str(pictures["png64"]),
         PYTHONUNBUFFERED="1",
@@ -1406,6 +1471,11 @@ def main(argv: list[str] | None = None) -> int:
             notes.append("taskset is missing: servers and wrk ran unpinned.")
         if (os.cpu_count() or 1) < 2:
             notes.append("fewer than 2 CPUs: server and wrk share a core.")
+        facts = machine_facts(prism_missing, wrk)  # at the start: mockso/ may change later
+        broken = snapshot_tree()
+        if broken:
+            print(f"bench: mockso/ or the contract does not load: {broken}", file=sys.stderr)
+            return 1
         pictures = make_pictures()
         notes.append(
             "Pictures: "
@@ -1437,7 +1507,6 @@ def main(argv: list[str] | None = None) -> int:
                 notes.append(f"not profiled: {pyspy_missing}")
             else:
                 profiles = profile_mockso(bench, specs["mockso"], env)
-        facts = machine_facts(prism_missing, wrk)
         wall = time.monotonic() - START
         _dump(args.json, args, records, profiles, facts, wall)
         report = write_report(bench, specs, records, profiles, facts, wall)

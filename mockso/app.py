@@ -23,7 +23,9 @@ from flask import request
 from werkzeug.exceptions import HTTPException
 
 from mockso import codecs
+from mockso import control
 from mockso import errors
+from mockso import faults
 from mockso import routing
 from mockso.config import Settings
 from mockso.conformance import ResponseChecker
@@ -48,6 +50,7 @@ def create_app(
     app = Flask("mockso", static_folder=None)
     app.extensions["mockso"] = mock
     routing.register(app, mock.bindings(), mock)
+    control.register(app, mock)
     _register_error_handlers(app)
     _record_requests(app, mock)  # registered first, so it runs last and sees the final answer
     if settings.strict:
@@ -103,10 +106,13 @@ def _record_requests(app: Flask, mock: Mock) -> None:
             response_type=response.mimetype,
             response_bytes=response.content_length or 0,
             error=_error_message(response),
+            fault=request.environ.get(faults.ENVIRON_KEY),
         )
         space.journal.add(record)
         if operation_id is not None:
             space.coverage.count(operation_id, response.status_code)
+        else:
+            space.coverage.count_unmatched(response.status_code)
         if access_log.isEnabledFor(logging.INFO):
             access_log.info("%s", json.dumps(_access_line(record), separators=(",", ":")))
         return response
@@ -131,6 +137,7 @@ def _access_line(record: Record) -> dict[str, Any]:
         "operationId": record.operation_id,
         "status": record.status,
         "ms": record.duration_ms,
+        "fault": record.fault,
     }
 
 
@@ -158,8 +165,14 @@ def _check_responses(app: Flask, mock: Mock) -> None:
 
 def _from_http_exception(error: HTTPException) -> Response:
     """Werkzeug's own errors (no route, wrong method, ...) in SuperOffice's shape."""
-    if error.code == 404:
+    if error.code == 404 and request.path.startswith(CONTROL_PREFIX):
         mapped: errors.MocksoError = errors.NotFound(
+            f"{request.path} is not part of the control API; "
+            "GET /__mockso/openapi.json describes it"
+        )
+        mapped.source = control.SOURCE
+    elif error.code == 404:
+        mapped = errors.NotFound(
             f"No operation of the contract matches {request.method} {request.path}; "
             "`mockso routes` lists them"
         )

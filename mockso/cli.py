@@ -7,6 +7,7 @@ user leaves out are not passed on, so the environment and the defaults in ``conf
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,6 +69,9 @@ def cli() -> None:
 @click.option("--max-pixels", type=int, help="Largest picture in pixels (default 40,000,000).")
 @click.option("--strict/--no-strict", default=None, help="Check every answer against the contract.")
 @click.option("--threads", type=int, help="Worker threads (default 16).")
+@click.option(
+    "--quiet/--no-quiet", default=None, help="No access log (one JSON line per request on stderr)."
+)
 def serve(**options: Any) -> None:
     """Serve the mock until interrupted (Ctrl-C or SIGTERM)."""
     contracts = options.pop("contracts")
@@ -77,6 +81,8 @@ def serve(**options: Any) -> None:
         app = create_app(settings)
     except (ValueError, OSError) as error:
         raise click.ClickException(str(error)) from error
+    if not settings.quiet:
+        _log_to_stderr()
     server = Server(app, settings.host, settings.port, settings.threads)
     try:
         server.bind()
@@ -155,6 +161,18 @@ def _read_yaml(path: str) -> dict[str, Any]:
 
 
 cli.add_command(contract)
+
+
+def _log_to_stderr() -> None:
+    """mockso's log records (the access log's JSON lines, errors) as bare lines on stderr."""
+    logger = logging.getLogger("mockso")
+    if any(getattr(handler, "mockso", False) for handler in logger.handlers):
+        return  # serve ran before in this process (tests): one handler is enough
+    handler = logging.StreamHandler()  # stderr
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.mockso = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def _exit(signum: int, frame: Any) -> None:

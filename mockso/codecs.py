@@ -316,10 +316,15 @@ def decode_xml(body: bytes) -> tuple[str, Any]:
 
     Namespaces are dropped from names.  An element with children becomes a dict, one with
     ``i:nil="true"`` becomes None, a leaf becomes its text; ``KeyValueOf…`` items become a dict.
+    An empty root element is an entity without members: ``{}``.
     DTDs, entities, malformed XML, repeated elements and deep nesting raise :class:`CodecError`.
     """
     root = _parse_xml(body)
     _check_xml_depth(root)
+    if len(root) == 0 and not (root.text or "").strip() and not _is_nil(root):
+        # A request's root is the entity sent (DataContractSerializer reads <BlobEntity/> as
+        # one with no members), not a string, so an empty root is an empty object.
+        return _local(root.tag), {}
     return _local(root.tag), _xml_value(root)
 
 
@@ -474,12 +479,26 @@ def _form_pairs(body: bytes) -> list[tuple[str, str]]:
         ) from None
 
 
+# A nested form name: ``CreatedBy.AssociateId`` (MVC model binding) or ``CreatedBy[AssociateId]``
+# (jQuery style, as Web API's form formatter and OpenAPI's deepObject write it), or both mixed.
+_FORM_HEAD = re.compile(r"[^.\[\]]+")
+_FORM_PART = re.compile(r"\.([^.\[\]]+)|\[([^.\[\]]+)\]")
+
+
 def _form_path(name: str) -> list[str]:
-    parts = name.split(".")
-    if not all(parts) or len(parts) > MAX_DEPTH:
+    head = _FORM_HEAD.match(name)
+    parts = [head.group()] if head else []
+    position = head.end() if head else 0
+    while head and position < len(name) and len(parts) <= MAX_DEPTH:
+        part = _FORM_PART.match(name, position)
+        if part is None:
+            break
+        parts.append(part.group(1) or part.group(2))
+        position = part.end()
+    if not parts or position < len(name) or len(parts) > MAX_DEPTH:
         raise CodecError(
             f'The form field name "{name}" is not a valid dotted name; expected names like '
-            f"CreatedBy.AssociateId, at most {MAX_DEPTH} parts."
+            f"CreatedBy.AssociateId or CreatedBy[AssociateId], at most {MAX_DEPTH} parts."
         )
     return parts
 
@@ -503,9 +522,10 @@ def _form_insert(result: dict[str, Any], name: str, value: str) -> None:
 
 
 def decode_form(body: bytes) -> dict[str, Any]:
-    """Parse a UTF-8 ``application/x-www-form-urlencoded`` body; dotted names nest.
+    """Parse a UTF-8 ``application/x-www-form-urlencoded`` body; dotted or bracketed names nest.
 
-    ``CreatedBy.AssociateId=5`` gives ``{"CreatedBy": {"AssociateId": "5"}}``.  Values stay
+    ``CreatedBy.AssociateId=5`` and ``CreatedBy[AssociateId]=5`` both give
+    ``{"CreatedBy": {"AssociateId": "5"}}``.  Values stay
     strings.  Empty bodies, bad encoding, malformed pairs and repeated names raise
     :class:`CodecError`.
     """

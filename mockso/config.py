@@ -49,6 +49,8 @@ class Settings:
     # Requests kept per namespace by the journal (a ring buffer: old ones fall out).
     journal_size: int = 1000
     max_namespaces: int = 256
+    # `mockso serve` logs one JSON line per request to stderr unless quiet.
+    quiet: bool = False
 
     def __post_init__(self) -> None:
         if self.auth not in AUTH_MODES:

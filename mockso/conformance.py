@@ -31,6 +31,10 @@ class ResponseChecker:
     ) -> list[str]:
         """Every way this answer breaks the contract (empty when it conforms)."""
         documented = operation.responses.get(str(status)) or operation.responses.get("default")
+        if documented is None and status == 500:
+            # mockso failing (a crash) rather than answering: already a loud 500 naming its
+            # cause, which a contract violation standing in for it would hide.
+            return []
         if documented is None:
             listed = ", ".join(sorted(operation.responses))
             return [f"status {status} is not documented for {operation.operation_id} ({listed})"]

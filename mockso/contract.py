@@ -22,8 +22,18 @@ import yaml
 from mockso.errors import ContractError
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-DEFAULT_CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "superoffice-images.yaml"
 _REF_PREFIX = "#/components/schemas/"
+
+
+def _bundled_contract(name: str = "superoffice-images.yaml") -> Path:
+    """The bundled contract: inside the package when installed from a wheel (setup.cfg ships the
+    top-level ``contracts/`` as ``mockso/contracts``), else the checkout's ``contracts/``."""
+    package = Path(__file__).resolve().parent
+    installed = package / "contracts" / name
+    return installed if installed.is_file() else package.parent / "contracts" / name
+
+
+DEFAULT_CONTRACT = _bundled_contract()
 
 Schema = Mapping[str, Any]
 
@@ -51,8 +61,12 @@ class MediaType:
 
     @property
     def component(self) -> str | None:
-        """The component schema name when the body is a ``$ref`` to one."""
-        ref = self.raw_schema.get("$ref", "")
+        """The component schema name when the body is a ``$ref`` to one, or a lone
+        ``allOf: [{$ref}]`` (how OpenAPI 3.0 adds keywords such as ``minProperties`` to one)."""
+        schema = self.raw_schema
+        if "$ref" not in schema and len(schema.get("allOf", ())) == 1:
+            schema = schema["allOf"][0]
+        ref = schema.get("$ref", "")
         return ref[len(_REF_PREFIX) :] if ref.startswith(_REF_PREFIX) else None
 
 

@@ -147,12 +147,14 @@ class ImageService:
             )
         body: Mapping[str, Any] = call.body
         self._require_entity(call)
-        now, by = self.clock.now(), self._associate(call.principal)
+        by = self._associate(call.principal)
         changes = {name: body[name] for name in self.writable if name in body}
 
         def build(old: Info | None) -> Info:
+            # Read under the store's lock, as a save does: two updates racing each other get
+            # their dates in the order they are stored, so UpdatedDate never goes backwards.
             info = dict(old) if old else self._empty_info(call.entity)
-            info.update(changes, UpdatedDate=now, UpdatedBy=by)
+            info.update(changes, UpdatedDate=self.clock.now(), UpdatedBy=by)
             return info
 
         entry = self._store_call(lambda: call.store.update_info(call.entity, call.entity_id, build))
@@ -252,13 +254,18 @@ class ImageService:
         return info
 
     def _extras(self, entity: str) -> dict[str, Any]:
-        """Rights and field properties of an entity type: generated once, then kept."""
+        """Rights and field properties of an entity type: generated once, then kept.
+
+        Read-only objects, and objects the contract does not let be null (a contract built from
+        reference pages does not mark rights read-only), carry a value even in an empty info.
+        """
         with self._lock:
             if entity not in self._entity_extras:
                 self._entity_extras[entity] = {
                     name: self.generator.generate(node, key=f"{entity}.{name}")
                     for name, node in self._info_properties.items()
                     if node.get("readOnly")
+                    or (node.get("type") not in _EMPTY_BY_TYPE and not node.get("nullable"))
                 }
             return self._entity_extras[entity]
 

@@ -16,6 +16,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+_RECORD_KEYS = (
+    "time",
+    "namespace",
+    "method",
+    "path",
+    "query",
+    "operationId",
+    "status",
+    "duration_ms",
+    "request_type",
+    "request_bytes",
+    "response_type",
+    "response_bytes",
+    "error",
+    "fault",
+)
+
 
 @dataclass(frozen=True)
 class Record:
@@ -34,11 +51,15 @@ class Record:
     response_type: str | None = None
     response_bytes: int = 0
     error: str | None = None
+    # The connection fault injected into the answer (a Prefer or rule ``fault=``), if any.
+    fault: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """As JSON: ``operationId`` spelled as the contract and the control API spell it."""
         data = asdict(self)
         data["time"] = self.time.isoformat()
-        return data
+        data["operationId"] = data.pop("operation_id")
+        return {key: data[key] for key in _RECORD_KEYS}
 
 
 @dataclass(frozen=True)
@@ -93,19 +114,32 @@ class Journal:
 
 
 class Coverage:
-    """How often each (operationId, status) was answered since the last reset."""
+    """How often each (operationId, status) was answered since the last reset.
+
+    Requests no operation matched are counted apart, by status, for the metrics.
+    """
 
     def __init__(self) -> None:
         self._counts: Counter[tuple[str, int]] = Counter()
+        self._unmatched: Counter[int] = Counter()
         self._lock = threading.Lock()
 
     def count(self, operation_id: str, status: int) -> None:
         with self._lock:
             self._counts[(operation_id, status)] += 1
 
+    def count_unmatched(self, status: int) -> None:
+        with self._lock:
+            self._unmatched[status] += 1
+
     def counts(self) -> dict[tuple[str, int], int]:
         with self._lock:
             return dict(self._counts)
+
+    def unmatched(self) -> dict[int, int]:
+        """Requests no operation matched, by answer status."""
+        with self._lock:
+            return dict(self._unmatched)
 
     def merge(self, others: Iterable[Coverage]) -> dict[tuple[str, int], int]:
         """This coverage's counts plus those of ``others`` (all namespaces at once)."""
@@ -117,6 +151,7 @@ class Coverage:
     def clear(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._unmatched.clear()
 
 
 def _same(wanted: object, actual: object) -> bool:

@@ -8,14 +8,13 @@ behaviour testable without a server. No Flask import.
 
 from __future__ import annotations
 
-import json
+import functools
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from marshmallow import ValidationError
 
 from mockso import codecs
@@ -27,7 +26,10 @@ from mockso.config import Settings
 from mockso.contract import Contract
 from mockso.contract import MediaType
 from mockso.contract import Operation
+from mockso.contract import Response
 from mockso.errors import BadRequest
+from mockso.errors import InsufficientStorage
+from mockso.fixtures import start_state
 from mockso.handlers import Call
 from mockso.handlers import Handler
 from mockso.handlers import Handlers
@@ -41,6 +43,8 @@ from mockso.payloads import PayloadGenerator
 from mockso.rules import Directive
 from mockso.schemas import SchemaSet
 from mockso.schemas import output_zone
+from mockso.snapshots import State
+from mockso.snapshots import apply_state
 from mockso.store import Budget
 from mockso.store import Store
 from mockso.validation import RequestValidator
@@ -59,20 +63,14 @@ class Mock:
         self.seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
         self.zone = ZoneInfo(settings.timezone)
         self.clock = make_clock(settings.clock, seeded=settings.seed is not None)
-        known_ids = self._fixtures(settings.fixtures) if settings.fixtures else {}
-        budget = Budget(settings.max_store_bytes)
+        self.schemas = SchemaSet(self.contract)
+        # What every namespace holds at start and after a reset: the fixtures' state.
+        self.start = start_state(self, settings.fixtures) if settings.fixtures else State()
+        self._budget = Budget(settings.max_store_bytes)
         self.spaces = Spaces(
-            lambda: Store(
-                max_bytes=settings.max_store_bytes,
-                known_ids=known_ids,
-                scaled_cache_bytes=settings.scaled_cache_bytes,
-                budget=budget,
-            ),
-            journal_size=settings.journal_size,
-            limit=settings.max_namespaces,
+            self._new_store, journal_size=settings.journal_size, limit=settings.max_namespaces
         )
         self.generator = PayloadGenerator(self.contract.component_schemas, self.seed)
-        self.schemas = SchemaSet(self.contract)
         credentials = Credentials.from_path(settings.credentials) if settings.credentials else None
         self.authenticator = Authenticator(
             self.contract.security_schemes, mode=settings.auth, credentials=credentials
@@ -88,17 +86,27 @@ class Mock:
         """The default namespace's store."""
         return self.spaces.default.store
 
-    def _fixtures(self, path: str) -> dict[str, frozenset[int]]:
-        """The fixtures file's known ids, refusing entity types the contract does not have."""
-        known = load_fixtures(path)
-        entities = {op.tags[0] for op in self.contract if len(op.tags) == 1}
-        unknown = sorted(set(known) - entities)
-        if unknown:
-            raise ValueError(
-                f"{path}: unknown entity type(s) {', '.join(unknown)}; "
-                f"the contract has {', '.join(sorted(entities))}"
-            )
-        return known
+    @functools.cached_property
+    def entity_types(self) -> frozenset[str]:
+        """The entity types of the contract: the single tags of its operations."""
+        return frozenset(op.tags[0] for op in self.contract if len(op.tags) == 1)
+
+    def _new_store(self) -> Store:
+        """The store of a new namespace, holding the start state."""
+        store = Store(
+            max_bytes=self.settings.max_store_bytes,
+            scaled_cache_bytes=self.settings.scaled_cache_bytes,
+            budget=self._budget,
+        )
+        try:
+            apply_state(store, self.start)
+        except InsufficientStorage as error:
+            # Every operation documents 400 but few document 507: a namespace that cannot be
+            # made is a refused request, and the message says why.
+            raise BadRequest(
+                f"A new namespace cannot start with the fixtures' pictures: {error}"
+            ) from error
+        return store
 
     def bindings(self) -> list[tuple[Operation, Handler]]:
         """Every operation with the handler that answers it (a generated one when none fits)."""
@@ -139,6 +147,9 @@ class Mock:
     def reset(self, namespace: str | None = None) -> None:
         """One namespace, or everything, back to how it was at start (the clock too)."""
         self.spaces.reset(namespace)
+        found = self.spaces.find(namespace) if namespace is not None else self.spaces.default
+        if found is not None:
+            apply_state(found.store, self.start)
         if namespace is None:
             self.images.reset()
             self.clock = make_clock(self.settings.clock, seeded=self.settings.seed is not None)
@@ -149,13 +160,7 @@ class Mock:
     def documented(self, operation: Operation, directive: Directive, answer_type: str) -> Reply:
         """The contract's answer for ``code=`` (an error status): its example, else generated."""
         assert directive.code is not None
-        response = operation.responses.get(str(directive.code))
-        if response is None:
-            listed = ", ".join(sorted(operation.responses))
-            raise BadRequest(
-                f"Prefer/rule code={directive.code} is not documented for "
-                f"{operation.operation_id}; the contract documents {listed}"
-            )
+        response = documented_response(operation, directive.code)
         # Required headers (401's WWW-Authenticate) carry the contract's example value.
         headers = {
             name: str(header.get("example", ""))
@@ -169,6 +174,22 @@ class Mock:
         return Reply(
             status=directive.code, value=value, dumped=True, media_type=media.name, headers=headers
         )
+
+    def check_directive(self, operation: Operation, directive: Directive) -> None:
+        """BadRequest unless the contract has what a rule asks for: its code, its example."""
+        response = operation.success
+        if directive.code is not None:
+            response = documented_response(operation, directive.code)
+        if directive.example is None:
+            return
+        if directive.code is None or directive.code < 300:  # routing answers success then
+            response = operation.success
+        names = sorted({name for media in response.content.values() for name in media.examples})
+        if directive.example not in names:
+            raise BadRequest(
+                f"{operation.operation_id} has no example {directive.example!r} for status "
+                f"{response.status}; its named examples: {', '.join(names) or 'none'}"
+            )
 
     def invented(self, call: Call, directive: Directive) -> Reply:
         """A success answer from the contract (``example=`` or ``dynamic=``), state untouched."""
@@ -278,27 +299,16 @@ def load_contracts(paths: list[Path]) -> Contract:
     return Contract.combine([Contract.from_path(path) for path in paths])
 
 
-def load_fixtures(path: str | Path) -> dict[str, frozenset[int]]:
-    """Which entity ids exist: ``{"entities": {"Person": [1, 2]}}`` in YAML or JSON."""
-    text = Path(path).read_text(encoding="utf-8")
-    data: Any = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
-    entities = data.get("entities") if isinstance(data, dict) else None
-    if not isinstance(entities, dict):
-        raise ValueError(
-            f"{path}: a fixtures file has an 'entities' mapping: "
-            "entity type -> list of ids that exist"
+def documented_response(operation: Operation, code: int) -> Response:
+    """The contract's response for ``code``; BadRequest listing the documented ones."""
+    response = operation.responses.get(str(code))
+    if response is None:
+        listed = ", ".join(sorted(operation.responses))
+        raise BadRequest(
+            f"Prefer/rule code={code} is not documented for "
+            f"{operation.operation_id}; the contract documents {listed}"
         )
-    try:
-        return {str(name): frozenset(_whole(i) for i in ids) for name, ids in entities.items()}
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{path}: entity ids must be whole numbers: {error}") from None
-
-
-def _whole(value: Any) -> int:
-    """An entity id as written in a fixtures file: an int or digits, never 1.5 or true."""
-    if isinstance(value, bool | float):
-        raise TypeError(f"{value!r} is not a whole number")
-    return int(value)
+    return response
 
 
 def _messages(error: ValidationError) -> str:

@@ -3,7 +3,9 @@
 Routing is case-insensitive, as the real server's is (the docs' own examples write ``/image`` and
 ``/contact``): each literal path segment becomes a converter that matches it in any case. Path
 parameters match any segment and are validated by the contract afterwards, so ``/Person/abc``
-gets a clear 400 rather than a bare 404.
+gets a clear 400 rather than a bare 404. One exception keeps the contract's word: where it spells
+two paths alike but for letter case (``.../Imageinfo`` and ``.../ImageInfo``), a request spelled
+exactly like one of them gets that path's methods only, and 405 for the others.
 
 Per request the view does, in order: credentials (401), parameters (400), Accept (406), body size,
 type and content (413, 415, 400), then the handler, then encoding. All contract look-ups and
@@ -34,6 +36,7 @@ from mockso.auth import ANONYMOUS
 from mockso.auth import Authenticator
 from mockso.contract import Operation
 from mockso.errors import BadRequest
+from mockso.errors import MethodNotAllowed
 from mockso.errors import PayloadTooLarge
 from mockso.handlers import Call
 from mockso.handlers import Handler
@@ -47,6 +50,7 @@ from mockso.validation import RequestValidator
 
 ZONE_HEADER = "SO-TimeZone"
 _TEMPLATE_PART = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_PARAMETER = re.compile(r"\{[^{}/]*\}")
 
 
 class LiteralSegment(BaseConverter):
@@ -90,6 +94,8 @@ class Endpoint:
         space = self.runtime.spaces.get(request.headers.get(namespaces.HEADER))
         g.mockso_space = space
         directive = self._directive(request, values, space)
+        if directive.code is not None:  # any code the operation does not document is refused
+            self.runtime.check_directive(self.operation, directive)
         if directive.delay_ms:
             time.sleep(directive.delay_ms / 1000)
         if directive.fault:
@@ -198,11 +204,80 @@ def make_response(status: int, headers: dict[str, str], body: bytes) -> Response
     return response
 
 
+class ExactSpellings:
+    """Contract paths with a twin that differs only in letter case, matched letter for letter.
+
+    Case-insensitive rules would serve ``GET .../ImageInfo`` with the GET of its twin
+    ``.../Imageinfo``; the contract says that path has no GET, so the exact spelling decides.
+    """
+
+    def __init__(self, operations: list[Operation]) -> None:
+        methods: dict[str, set[str]] = {}
+        for operation in operations:
+            methods.setdefault(operation.path, set()).add(operation.method.upper())
+        by_folded: dict[str, list[str]] = {}
+        for path in methods:
+            folded = _PARAMETER.sub("{}", path).lower()
+            by_folded.setdefault(folded, []).append(path)
+        self.twins = [
+            (
+                _exact_pattern(path),
+                _allowed(methods[path]),
+                {twin: _allowed(methods[twin]) for twin in group if twin != path},
+            )
+            for group in by_folded.values()
+            if len(group) > 1
+            for path in group
+        ]
+
+    def check(self, method: str, path: str) -> None:
+        """MethodNotAllowed when ``path`` spells a twin exactly and it lacks ``method``."""
+        for pattern, allowed, twins in self.twins:
+            if pattern.match(path):
+                if method not in allowed:
+                    elsewhere = "".join(
+                        f"; {method} is at {twin}, spelled in that letter case"
+                        for twin, other in twins.items()
+                        if method in other
+                    )
+                    raise MethodNotAllowed(
+                        f"{method} is not an operation of {path}; the contract has: "
+                        f"{', '.join(allowed)}{elsewhere}",
+                        headers={"Allow": ", ".join(allowed)},
+                    )
+                return
+
+
+def _exact_pattern(path: str) -> re.Pattern[str]:
+    parts = [
+        "[^/]+" if _TEMPLATE_PART.match(segment) else re.escape(segment)
+        for segment in path.split("/")
+    ]
+    return re.compile("/".join(parts) + r"\Z")
+
+
+def _allowed(methods: set[str]) -> list[str]:
+    """The methods a path answers: its own, and HEAD beside GET (as Flask adds it)."""
+    return sorted(methods | ({"HEAD"} if "GET" in methods else set()))
+
+
 def register(app: Flask, operations: list[tuple[Operation, Handler]], runtime: Any) -> None:
     """Add one URL rule per operation to ``app``."""
     app.url_map.converters["lit"] = LiteralSegment
     # No 308 to a tidied path with an HTML body: "//" is an unknown path, answered as such.
     app.url_map.merge_slashes = False
+    spellings = ExactSpellings([operation for operation, _ in operations])
+    if spellings.twins:
+
+        @app.before_request
+        def exact_spelling_decides() -> None:
+            # Runs before the view, and also when routing already failed with its own 405.
+            try:
+                spellings.check(request.method, request.path)
+            except MethodNotAllowed:
+                request.url_rule = None  # not an answer of the operation the rule matched
+                raise
+
     for operation, handler in operations:
         endpoint = Endpoint(operation, handler, runtime)
         view: Callable[..., Response] = endpoint

@@ -38,8 +38,14 @@ class Directive:
 
     def over(self, other: Directive) -> Directive:
         """This directive, with ``other`` filling what this one leaves unset."""
-        fields = {k: v for k, v in asdict(self).items() if v not in (None, False, 0)}
-        return replace(other, **fields)
+        return replace(other, **self.given())
+
+    def given(self) -> dict[str, Any]:
+        """The fields set to something other than their default (``seed=0`` is set)."""
+        return {k: v for k, v in asdict(self).items() if v != _UNSET[k]}
+
+
+_UNSET = asdict(Directive())
 
 
 def parse_prefer(values: list[str]) -> Directive:
@@ -50,8 +56,9 @@ def parse_prefer(values: list[str]) -> Directive:
             preference = item.split(";", 1)[0].strip()
             if not preference:
                 continue
-            name, _, text = preference.partition("=")
-            found[name.strip().lower()] = text.strip().strip('"')
+            name, equals, text = preference.partition("=")
+            # A bare token (``Prefer: dynamic``) states the preference: true.
+            found[name.strip().lower()] = text.strip().strip('"') if equals else "true"
     return directive_from(found, "Prefer")
 
 
@@ -109,7 +116,7 @@ class Rule:
     entity_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        directive = {k: v for k, v in asdict(self.directive).items() if v not in (None, False, 0)}
+        directive = self.directive.given()
         if "delay_ms" in directive:
             directive["delay"] = directive.pop("delay_ms")
         return {

@@ -8,8 +8,11 @@ in a context variable rather than on the (shared) schema instances. No Flask imp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from collections.abc import Mapping
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from contextvars import ContextVar
 from datetime import UTC
 from datetime import datetime
@@ -52,6 +55,59 @@ class SuperOfficeDateTime(fields.Field[datetime]):
             raise ValidationError(str(error)) from error
 
 
+# Text that means a number or a truth value: ASCII digits only and the two words, as .NET writes
+# them. Python's int() would also take "+5", "5_000" and other scripts' digits (U+0665); marshmallow
+# would take "0", "no" and "off" for false.
+_INTEGER_TEXT = re.compile(r"-?[0-9]+\Z", re.ASCII)
+_BOOLEAN_TEXT = {"true": True, "false": False}
+
+
+class TextInteger(fields.Integer):
+    """An integer; from text (XML, form fields) only ASCII digits with an optional minus."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> int:
+        if isinstance(value, str) and not _INTEGER_TEXT.match(value.strip()):
+            raise self.make_error("invalid", input=value)
+        result: int = super()._deserialize(value, attr, data, **kwargs)
+        return result
+
+
+class TextBoolean(fields.Boolean):
+    """A boolean; from text (XML, form fields) only the words ``true`` and ``false``."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> bool:
+        if isinstance(value, str):
+            if value.strip() not in _BOOLEAN_TEXT:
+                raise self.make_error("invalid", input=value)
+            return _BOOLEAN_TEXT[value.strip()]
+        result: bool = super()._deserialize(value, attr, data, **kwargs)
+        return result
+
+
+class TextNested(fields.Nested):
+    """A nested object; from text, an empty value is an object without members.
+
+    An empty XML element (``<UpdatedBy/>``) is one to DataContractSerializer, and an empty form
+    field (``UpdatedBy=``) sets no member either.
+    """
+
+    def _deserialize(
+        self,
+        value: Any,
+        attr: str | None,
+        data: Mapping[str, Any] | None,
+        partial: bool | Sequence[str] | AbstractSet[str] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if isinstance(value, str) and not value.strip():
+            value = {}
+        return super()._deserialize(value, attr, data, partial, **kwargs)
+
+
 class SchemaSet:
     """One marshmallow schema per component schema of a contract, built on first use."""
 
@@ -81,7 +137,7 @@ class SchemaSet:
         ref = _single_ref(node)
         if ref is not None:
             nullable = nullable or bool(self._components.get(ref, {}).get("nullable"))
-            return fields.Nested(self._lazy(ref), allow_none=nullable)
+            return TextNested(self._lazy(ref), allow_none=nullable)
         maker = _SCALARS.get((node.get("type"), node.get("format")))
         if maker is None:
             maker = _SCALARS.get((node.get("type"), None), fields.Raw)
@@ -105,9 +161,9 @@ def _single_ref(node: Mapping[str, Any]) -> str | None:
 
 
 _SCALARS: dict[tuple[Any, Any], Callable[..., fields.Field[Any]]] = {
-    ("integer", None): fields.Integer,
+    ("integer", None): TextInteger,
     ("number", None): fields.Float,
-    ("boolean", None): fields.Boolean,
+    ("boolean", None): TextBoolean,
     ("string", None): fields.String,
     ("string", "date-time"): SuperOfficeDateTime,
 }

@@ -72,7 +72,7 @@ class Store:
         self._total_bytes = 0
         self._version = 0
         self._budget = self.budget or Budget(self.max_bytes)
-        self.scaled = ScaledCache(self.scaled_cache_bytes)
+        self.scaled = ScaledCache(self.scaled_cache_bytes, ENTRY_OVERHEAD)
 
     def exists(self, entity: str, entity_id: int) -> bool:
         """Positive ids exist, unless fixtures list the ids of this entity type."""
@@ -171,11 +171,22 @@ class Store:
             raise UnknownEntity(f"{entity} id {entity_id} not found")
 
 
-class ScaledCache:
-    """A byte-bounded LRU of rendered pictures, keyed by (blob id, width, height, format)."""
+# What a cached picture costs besides its bytes: its key and value tuples, the bytes object's
+# header and its slot in the ordered dict (measured with tracemalloc: about 500 bytes). Counting
+# only the bytes let a cache of tiny thumbnails (w=1..4096 of a 1x1 picture) use several times
+# its cap.
+ENTRY_OVERHEAD = 512
 
-    def __init__(self, max_bytes: int) -> None:
+
+class ScaledCache:
+    """A byte-bounded LRU of rendered pictures, keyed by (blob id, width, height, format).
+
+    Each entry counts as its bytes plus ``entry_overhead``, so the cap bounds memory.
+    """
+
+    def __init__(self, max_bytes: int, entry_overhead: int = 0) -> None:
         self.max_bytes = max_bytes
+        self.entry_overhead = entry_overhead
         self._items: OrderedDict[Any, tuple[bytes, str]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -188,7 +199,7 @@ class ScaledCache:
             return item
 
     def put(self, key: Any, value: tuple[bytes, str]) -> None:
-        size = len(value[0])
+        size = len(value[0]) + self.entry_overhead
         if size > self.max_bytes:
             return  # larger than the whole cache: not worth evicting everything for
         with self._lock:
@@ -198,7 +209,7 @@ class ScaledCache:
             self._bytes += size
             while self._bytes > self.max_bytes:
                 _, (evicted, _) = self._items.popitem(last=False)
-                self._bytes -= len(evicted)
+                self._bytes -= len(evicted) + self.entry_overhead
 
     def clear(self) -> None:
         with self._lock:

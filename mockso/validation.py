@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from jsonschema import FormatChecker
@@ -37,7 +38,13 @@ def _date_time(value: object) -> bool:
     if not isinstance(value, str):
         return True
     rfc3339: bool = _OAS_FORMATS.conforms(value, "date-time")
-    return rfc3339 or bool(_LOCAL_DATE_TIME.match(value))
+    if rfc3339 or not _LOCAL_DATE_TIME.match(value):
+        return rfc3339
+    try:  # the digits must also make a date and a time: no month 13, no 25 o'clock
+        datetime.fromisoformat(value[:19])
+    except ValueError:
+        return False
+    return True
 
 
 _OAS_FORMATS = OAS30Validator.FORMAT_CHECKER

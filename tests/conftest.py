@@ -8,8 +8,25 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers import AUTH
+from hypothesis import HealthCheck
+from hypothesis import settings
 
 from mockso.app import create_app
+
+# Hypothesis profiles. `ci` (loaded here, so `make test` uses it) is Hypothesis's defaults made
+# reproducible (derandomized, no deadline: shared runners are slow); the fuzz tests run a small
+# budget under it. `fuzz` (`make fuzz`: `pytest -m fuzz --hypothesis-profile=fuzz`) is the deep
+# one: 1,000 examples per test and per schemathesis operation, long stateful runs.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile(
+    "fuzz",
+    max_examples=1000,
+    stateful_step_count=100,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +35,13 @@ def _no_mockso_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("MOCKSO_"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _strict_mode(_no_mockso_environment: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app the tests build checks its own answers against the contract (a violation is a
+    500 naming it), unless a test says otherwise; servers started as processes inherit it."""
+    monkeypatch.setenv("MOCKSO_STRICT", "true")
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -16,6 +17,8 @@ from click.testing import CliRunner
 
 from mockso.cli import cli
 from mockso.contract import Contract
+
+AUTH = {"Authorization": "Basic dGplMDpUamUw"}
 
 
 def test_routes_lists_every_operation_of_the_contract() -> None:
@@ -121,3 +124,36 @@ def test_serve_with_two_contracts_answers_the_operations_of_both(tmp_path: Path)
     assert set(thing.json()) == {"ThingId", "Name", "Weight"}
     assert label.json() == "Blue box"
     assert info.status_code == 200
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(
+    ("options", "environ", "logged"),
+    [([], {}, True), (["--quiet"], {}, False), ([], {"MOCKSO_QUIET": "true"}, False)],
+    ids=["default", "--quiet", "MOCKSO_QUIET"],
+)
+def test_serve_logs_one_json_line_per_request_on_stderr_unless_quiet(
+    options: list[str], environ: dict[str, str], logged: bool
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSO_")} | environ
+    command = [sys.executable, "-m", "mockso", "serve", "--port", "0", "--seed", "7", *options]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        url = re.search(r"on (http://127\.0\.0\.1:\d+)", process.stdout.readline())
+        assert url
+        requests.get(f"{url.group(1)}/api/v1/Person/3/ImageInfo", headers=AUTH, timeout=10)
+        requests.get(f"{url.group(1)}/__mockso/health", timeout=10)
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=20)
+
+    lines = [json.loads(line) for line in errors.splitlines() if line.startswith("{")]
+    if not logged:
+        assert lines == []
+        return
+    assert len(lines) == 1  # the control call is not logged
+    assert lines[0]["operationId"] == "v1PersonEntity_GetImageInfo"
+    assert (lines[0]["status"], lines[0]["namespace"], lines[0]["fault"]) == (200, "default", None)

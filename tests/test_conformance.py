@@ -26,6 +26,14 @@ def test_an_undocumented_status_is_named_with_the_documented_ones() -> None:
     assert "200" in problems[0]
 
 
+def test_a_crash_is_left_to_speak_for_itself_rather_than_hidden_behind_a_violation() -> None:
+    crash = b'{"Error":true,"ErrorType":"Exception","ErrorMessage":"mockso failed: boom",'
+    crash += b'"ErrorSource":"SuperOffice.WebApi"}'
+
+    assert ResponseChecker().problems(SAVE, 500, JSON, crash) == []
+    assert ResponseChecker().problems(SAVE, 502, JSON, crash) != []
+
+
 def test_an_undocumented_media_type_is_a_problem() -> None:
     problems = ResponseChecker().problems(SAVE, 200, {"Content-Type": "text/plain"}, b"17")
 

@@ -330,7 +330,7 @@ def test_parameter_finds_a_parameter_by_name_in_any_location() -> None:
     project_id = operation.parameter("projectId")
     assert project_id is not None
     assert (project_id.location, project_id.required) == ("query", True)
-    assert project_id.schema == {"type": "integer", "format": "int32"}
+    assert project_id.schema == {"type": "integer", "format": "int32", "minimum": 1}
     time_zone = operation.parameter("SO-TimeZone")
     assert time_zone is not None
     assert (time_zone.location, time_zone.required) == ("header", False)
@@ -463,6 +463,17 @@ def test_request_body_media_types_keep_their_component_and_requiredness() -> Non
     assert body.required is True
     assert "application/x-www-form-urlencoded" in body.content
     assert {m.component for m in body.content.values()} == {"BlobEntity"}
+
+
+def test_a_lone_all_of_around_a_ref_keeps_the_component_name() -> None:
+    # How OpenAPI 3.0 adds a keyword to a component: PUT ImageInfo's form has minProperties 1.
+    body = Contract.from_path().operation("v1PersonEntity_PutImageInfo").request_body
+    assert body is not None
+    form = body.content["application/x-www-form-urlencoded"]
+
+    assert form.raw_schema["allOf"] == [{"$ref": "#/components/schemas/BlobEntity"}]
+    assert form.component == "BlobEntity"
+    assert form.schema["minProperties"] == 1
 
 
 def test_an_operation_without_a_request_body_has_none() -> None:

@@ -172,7 +172,7 @@ def test_project_put_imageinfo_takes_an_unused_string_id_and_a_required_query_pr
     assert by_name["id"]["schema"] == {"type": "string"}
     assert by_name["projectId"]["in"] == "query"
     assert by_name["projectId"]["required"] is True
-    assert by_name["projectId"]["schema"] == {"type": "integer", "format": "int32"}
+    assert by_name["projectId"]["schema"] == {"type": "integer", "format": "int32", "minimum": 1}
 
 
 @pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
@@ -194,7 +194,8 @@ def test_every_operation_names_its_entity_id_after_the_entity(operation_id: str)
     assert len(matches) == 1
     assert matches[0]["in"] == where
     assert matches[0]["required"] is True
-    assert matches[0]["schema"] == {"type": "integer", "format": "int32"}
+    # int32 as documented; SuperOffice's keys start at 1, so 0 and below are refused up front.
+    assert matches[0]["schema"] == {"type": "integer", "format": "int32", "minimum": 1}
 
 
 @pytest.mark.parametrize("operation_id", sorted(OPERATIONS))

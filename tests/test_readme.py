@@ -20,11 +20,12 @@ pytestmark = [
 ]
 
 
-def session() -> list[tuple[str, str]]:
-    """(command, expected output) pairs from the block between the session markers."""
+def session(marker: str = "session") -> list[tuple[str, str]]:
+    """(command, expected output) pairs from the block between the ``marker`` comments."""
     text = README.read_text(encoding="utf-8")
-    block = re.search(r"<!-- session -->\n```console\n(.*?)```\n<!-- /session -->", text, re.S)
-    assert block, "README.md has no <!-- session --> block"
+    pattern = f"<!-- {marker} -->\n```console\n(.*?)```\n<!-- /{marker} -->"
+    block = re.search(pattern, text, re.S)
+    assert block, f"README.md has no <!-- {marker} --> block"
     steps: list[tuple[str, list[str]]] = []
     for line in block.group(1).splitlines():
         if line.startswith("$ "):
@@ -34,16 +35,18 @@ def session() -> list[tuple[str, str]]:
     return [(command, "\n".join(output)) for command, output in steps]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server() -> Iterator[Server]:
     with Server(create_app(), port=0, threads=4) as running:
         yield running
 
 
-def test_every_command_of_the_readme_session_prints_what_the_readme_shows(
-    server: Server, tmp_path: Path
+# Each block runs against a fresh mock: the blob ids and journals they show start from nothing.
+@pytest.mark.parametrize("marker", ["session", "control"])
+def test_every_command_of_a_readme_session_prints_what_the_readme_shows(
+    server: Server, tmp_path: Path, marker: str
 ) -> None:
-    for command, expected in session():
+    for command, expected in session(marker):
         live = command.replace("127.0.0.1:8080", f"127.0.0.1:{server.port}")
         result = subprocess.run(
             ["bash", "-c", live], cwd=tmp_path, capture_output=True, text=True, timeout=30

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import socket
 from collections.abc import Iterator
 
@@ -114,3 +115,51 @@ def test_stop_closes_the_listening_socket() -> None:
         socket.create_connection(("127.0.0.1", port), timeout=2),
     ):
         pass
+
+
+@pytest.mark.parametrize(
+    ("head", "reason"),
+    [
+        (b"GET\r\n\r\n", "Malformed Request-Line"),
+        (
+            b"GET /api/v1/Person/1/ImageInfo HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n",
+            "Illegal header",
+        ),
+        (b"GET /api/v1/Person/1/ImageInfo HTTP/1.1\nHost: x\n\n", "CRLF"),
+    ],
+)
+def test_what_cheroot_refuses_itself_is_answered_with_the_error_object(
+    server: Server, head: bytes, reason: str
+) -> None:
+    answer = raw_exchange(server, head)
+
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 400 Bad Request"
+    assert b"Content-Type: application/json; charset=utf-8" in rest
+    body = json.loads(rest.partition(b"\r\n\r\n")[2])
+    assert body["ErrorType"] == "ArgumentException"
+    assert reason in body["ErrorMessage"]
+
+
+@pytest.mark.parametrize("value", [b"a\rb", b"a\x00b", b"a\x1bb"])
+def test_a_header_value_with_a_control_character_is_a_400_error_object(
+    server: Server, value: bytes
+) -> None:
+    head = (
+        b"GET /api/v1/Person/1/ImageInfo HTTP/1.1\r\nHost: x\r\n"
+        b"Authorization: Basic dGplMDpUamUw\r\nX-Test: " + value + b"\r\nConnection: close\r\n\r\n"
+    )
+
+    status_line, _, rest = raw_exchange(server, head).partition(b"\r\n")
+
+    assert status_line == b"HTTP/1.1 400 Bad Request"
+    body = json.loads(rest.partition(b"\r\n\r\n")[2])
+    assert body["ErrorMessage"].startswith("Header X-Test has a control character")
+
+
+def test_a_tab_in_a_header_value_is_allowed(server: Server) -> None:
+    response = requests.get(
+        f"{server.url}/api/v1/Person/1/ImageInfo", headers={**AUTH, "X-Test": "a\tb"}, timeout=10
+    )
+
+    assert response.status_code == 200

@@ -13,6 +13,7 @@ from hypothesis.stateful import invariant
 from hypothesis.stateful import precondition
 from hypothesis.stateful import rule
 
+from mockso.store import ENTRY_OVERHEAD
 from mockso.store import Info
 from mockso.store import ScaledCache
 from mockso.store import Store
@@ -329,6 +330,24 @@ def test_scaled_cache_clear_forgets_everything_and_its_byte_count() -> None:
 
 def test_store_gives_its_scaled_cache_the_configured_size() -> None:
     assert Store(max_bytes=10, scaled_cache_bytes=1234).scaled.max_bytes == 1234
+
+
+@pytest.mark.parametrize(("overhead", "kept"), [(0, 10), (90, 5)])
+def test_scaled_cache_counts_what_each_entry_costs_besides_its_bytes(
+    overhead: int, kept: int
+) -> None:
+    cache = ScaledCache(1000, entry_overhead=overhead)
+    for key in range(10):
+        cache.put(key, item(100))
+    assert len(cache) == kept
+
+
+def test_a_stores_scaled_cache_bounds_memory_not_just_picture_bytes() -> None:
+    # 64 KiB of 1-byte thumbnails: by bytes alone that would be 65,536 entries.
+    store = Store(max_bytes=10, scaled_cache_bytes=64 * 1024)
+    for width in range(1, 4097):
+        store.scaled.put((("blob", 1), width, None, "PNG"), item(1))
+    assert len(store.scaled) == 64 * 1024 // (1 + ENTRY_OVERHEAD)
 
 
 # -- threads ----------------------------------------------------------------------------------

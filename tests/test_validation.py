@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from mockso.contract import Contract
 from mockso.errors import BadRequest
+from mockso.validation import FORMAT_CHECKER
 from mockso.validation import RequestValidator
 from mockso.validation import coerce
 from mockso.validation import describe
@@ -141,7 +142,7 @@ def test_describe_says_what_a_schema_admits(schema: dict[str, Any], expected: st
         "v1ProjectEntity_GetImageInfo",
     ],
 )
-@pytest.mark.parametrize("text", ["-2147483648", "2147483647", "1"])
+@pytest.mark.parametrize("text", ["1", "2147483647"])
 def test_an_entity_id_in_the_int32_range_is_accepted(operation_id: str, text: str) -> None:
     checker = validator(operation_id)
     name = next(p.name for p in checker.operation.parameters if p.location == "path")
@@ -151,21 +152,33 @@ def test_an_entity_id_in_the_int32_range_is_accepted(operation_id: str, text: st
 @pytest.mark.parametrize("text", ["2147483648", "-2147483649", "99999999999999999999"])
 def test_an_entity_id_outside_int32_is_refused(text: str) -> None:
     message = refused(validator("v1ContactEntity_GetImage"), {"contactId": text})
+    assert message.startswith(
+        f"Path part 'contactId' must be integer (int32) of at least 1; got {text!r} ("
+    )
+    assert "is not a 'int32'" in message or "is less than the minimum of 1" in message
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "-2147483648"])
+def test_an_entity_id_below_one_is_refused(text: str) -> None:
+    message = refused(validator("v1ContactEntity_GetImage"), {"contactId": text})
     assert message == (
-        f"Path part 'contactId' must be integer (int32); got {text!r} ({text} is not a 'int32')"
+        f"Path part 'contactId' must be integer (int32) of at least 1; got {text!r} "
+        f"({text} is less than the minimum of 1)"
     )
 
 
 @pytest.mark.parametrize("text", ["abc", "+5", "1.0", "١٢", "\uff11\uff12", "", " 1"])
 def test_an_entity_id_that_is_not_ascii_digits_is_refused(text: str) -> None:
     message = refused(validator("v1PersonEntity_GetImage"), {"personId": text})
-    assert message.startswith(f"Path part 'personId' must be integer (int32); got {text!r} (")
+    assert message.startswith(
+        f"Path part 'personId' must be integer (int32) of at least 1; got {text!r} ("
+    )
     assert "is not of type 'integer'" in message
 
 
 def test_a_missing_path_parameter_is_refused_as_required() -> None:
     message = refused(validator("v1ContactEntity_GetImage"), {})
-    assert message == "Path part 'contactId' is required: integer (int32)"
+    assert message == "Path part 'contactId' is required: integer (int32) of at least 1"
 
 
 @pytest.mark.parametrize(
@@ -222,10 +235,10 @@ def test_type_is_a_free_string() -> None:
 def test_the_project_put_image_info_needs_the_project_id_in_the_query() -> None:
     checker = validator("v1ProjectEntity_PutImageInfo")
     assert refused(checker, {"id": "anything"}) == (
-        "Query parameter 'projectId' is required: integer (int32)"
+        "Query parameter 'projectId' is required: integer (int32) of at least 1"
     )
     assert refused(checker, {"id": "x"}, {"projectId": []}) == (
-        "Query parameter 'projectId' is required: integer (int32)"
+        "Query parameter 'projectId' is required: integer (int32) of at least 1"
     )
     assert checker.parameters({"id": "x"}, {"projectId": ["12"]}, {}) == {
         "id": "x",
@@ -427,3 +440,22 @@ def operation_ids_with(predicate: Any) -> list[str]:
 )
 def test_every_put_image_info_refuses_a_read_only_table_right(operation_id: str) -> None:
     assert "'TableRight'" in body_refused(operation_id, {"TableRight": {}})
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("2026-01-05T09:30:00.005+01:00", True),
+        ("2026-01-05T09:30:00.0050001", True),  # local, as written under SO-TimeZone
+        ("2026-01-05T09:30:00", True),
+        ("2024-02-29T23:59:59", True),
+        ("2026-13-05T09:30:00", False),
+        ("2026-02-30T09:30:00", False),
+        ("2026-01-05T25:30:00", False),
+        ("2026-01-05T09:61:00", False),
+        ("2026-01-05 09:30:00", False),
+        ("2026-01-05T09:30:00.12345678", False),
+    ],
+)
+def test_a_local_date_time_must_name_a_real_day_and_time(text: str, valid: bool) -> None:
+    assert FORMAT_CHECKER.conforms(text, "date-time") is valid
