@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
+from helpers import AUTH
 from helpers import CONTRACT
 from helpers import ENTITIES
 from helpers import Api
@@ -262,3 +263,21 @@ def test_unknown_query_parameters_are_ignored(api: Api) -> None:
     response = api.client.get("/api/v1/Person/1/Image?cachebuster=123", headers=api.headers)
 
     assert response.get_data() == data
+
+
+@pytest.mark.parametrize("code", [201, 299])
+def test_a_prefer_code_below_300_the_operation_does_not_document_is_refused(
+    client: FlaskClient, code: int
+) -> None:
+    response = client.get("/api/v1/Person/1/ImageInfo", headers={**AUTH, "Prefer": f"code={code}"})
+
+    assert_error(response, 400, "ArgumentException", f"code={code} is not documented")
+
+
+def test_a_prefer_code_of_the_operations_own_success_gives_the_normal_answer(
+    client: FlaskClient,
+) -> None:
+    response = client.get("/api/v1/Person/1/ImageInfo", headers={**AUTH, "Prefer": "code=200"})
+
+    assert response.status_code == 200
+    assert response.get_json()["BlobId"] == 0
