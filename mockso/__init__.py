@@ -1,6 +1,22 @@
 """mockso: a contract-driven, stateful mock of the SuperOffice CRM WebAPI image endpoints."""
 
-from mockso.app import create_app
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "create_app"]
+
+if TYPE_CHECKING:
+    from mockso.app import create_app
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so that importing a light module (the pytest plugin, config) does
+    # not load Flask and the whole app.
+    if name == "create_app":
+        from mockso.app import create_app
+
+        return create_app
+    raise AttributeError(f"module 'mockso' has no attribute {name!r}")

@@ -13,14 +13,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from typing import Any
 
 import pytest
-from flask import Flask
 
-from mockso.app import create_app
-from mockso.config import AUTH_MODES
-from mockso.testing import MockServer
+# mockso itself is imported inside the fixtures, not here: pytest loads this plugin before
+# coverage starts, and a module imported that early would be measured as never run.
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from mockso.testing import MockServer
 
 ContractPaths = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
 
@@ -35,7 +38,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--mockso-auth",
-        choices=AUTH_MODES,
         default=None,
         help="mockso's credential checks (default: lenient).",
     )
@@ -46,6 +48,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="OpenAPI contract for mockso to serve; repeat for several (default: the bundled one).",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from mockso.config import AUTH_MODES
+
+    auth = config.getoption("mockso_auth", None)
+    if auth is not None and auth not in AUTH_MODES:
+        raise pytest.UsageError(
+            f"--mockso-auth must be one of {', '.join(AUTH_MODES)}, not {auth!r}"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +88,8 @@ def mockso_server(
     """One running ``MockServer`` for the whole session, on a free port; stopped at its end.
 
     Tests should ask for ``mockso`` instead, which resets this server first."""
+    from mockso.testing import MockServer
+
     with MockServer(_settings(mockso_config, mockso_contract)) as server:
         yield server
 
@@ -93,6 +107,8 @@ def mockso(mockso_server: MockServer) -> MockServer:
 @pytest.fixture
 def mockso_app(mockso_config: dict[str, Any], mockso_contract: ContractPaths) -> Flask:
     """A fresh mockso Flask app for ``mockso_app.test_client()``: no server, no shared state."""
+    from mockso.app import create_app
+
     return create_app(_settings(mockso_config, mockso_contract))
 
 
