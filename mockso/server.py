@@ -129,6 +129,9 @@ class Server:
         self._server.max_request_header_size = MAX_HEADER_BYTES
         self._server.max_request_body_size = 0  # the app enforces MOCKSO_MAX_UPLOAD itself
         self._server.gateway = _Gateway
+        # cheroot keeps only 10 idle keep-alive connections by default and closes the rest, so
+        # 16 clients kept reconnecting (thousands of TIME_WAIT sockets in `make bench`).
+        self._server.keep_alive_conn_limit = max(threads * 4, 64)
         self._server.ConnectionClass = _Connection
         self._thread: threading.Thread | None = None
 
