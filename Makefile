@@ -32,7 +32,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff format mockso tests
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis .schemathesis
 
 .PHONY: bench
 bench: $(STAMP)  ## mockso side by side with Prism and plain-WSGI ceilings -> bench/results.md (BENCH_ARGS=--quick)
@@ -52,6 +52,6 @@ ifdef URL
 	SCHEMATHESIS_HOOKS=tests/schemathesis_hooks.py $(BIN)/st run contracts/superoffice-images.yaml \
 		--url $(URL) --max-examples $(FUZZ_EXAMPLES) $(FUZZ_ARGS)
 else
-	$(BIN)/pytest -p no:cacheprovider -m fuzz --hypothesis-profile=fuzz
+	$(BIN)/pytest -p no:cacheprovider -m fuzz --hypothesis-profile=fuzz --timeout=3600
 	$(BIN)/python tests/soak.py
 endif

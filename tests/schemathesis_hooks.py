@@ -130,11 +130,13 @@ def _write_xml(name: str, value: Any, out: list[str]) -> None:
 def datacontract_xml(root: str, namespace: str | None, value: Any) -> bytes:
     """``value`` as DataContractSerializer XML: root in the contract's namespace, nulls as nil."""
     out: list[str] = []
-    _write_xml(root, value, out)
     declarations = f' xmlns:i="{XSI}"' + (f' xmlns="{namespace}"' if namespace else "")
+    if isinstance(value, list):  # negative data: a list is no element, its items go in the root
+        for item in value:
+            _write_xml("item", item, out)
+        return f"<{root}{declarations}>{''.join(out)}</{root}>".encode()
+    _write_xml(root, value, out)
     out[0] = out[0].replace(f"<{root}", f"<{root}{declarations}", 1)
-    if isinstance(value, list):  # a list is not one element: wrap its items in the root
-        out = [f"<{root}{declarations}>", *out, f"</{root}>"]
     return "".join(out).encode("utf-8")
 
 

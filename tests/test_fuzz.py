@@ -242,6 +242,17 @@ def test_form_bodies_go_out_with_bracketed_nested_fields_and_empty_nulls(
     assert schemathesis_hooks.form_body(body) == form
 
 
+@pytest.mark.parametrize(
+    ("value", "inner"),
+    [([], b""), ([1, "a"], b"<item>1</item><item>a</item>"), (7, b"7"), ("", b"")],
+)
+def test_xml_bodies_that_are_no_object_still_go_out_as_one_root(value: Any, inner: bytes) -> None:
+    data = schemathesis_hooks.datacontract_xml("R", None, value)
+
+    assert data.startswith(b'<R xmlns:i="http://www.w3.org/2001/XMLSchema-instance">')
+    assert data.endswith(inner + b"</R>")
+
+
 def test_xml_bodies_go_out_as_datacontract_xml_with_nil_for_null() -> None:
     data = schemathesis_hooks.datacontract_xml(
         "BlobEntity", "urn:ns", {"Description": "a<b", "UpdatedBy": None, "IsZipped": True}
