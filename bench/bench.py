@@ -1238,7 +1238,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--servers",
-        help="comma-separated subset of: mockso,prism,prism-silent,wsgi-cheroot,wsgi-gunicorn",
+        help="comma-separated subset of: "
+        "mockso,prism,prism-silent,wsgi-cheroot,flask-cheroot,wsgi-gunicorn",
     )
     parser.add_argument("--scenarios", help="comma-separated subset of: " + ",".join(BY_KEY))
     parser.add_argument("--conns", default="1,16", help="connection counts (default 1,16)")
@@ -1305,7 +1306,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.mem_rounds = args.mem_rounds or args.rounds
     args.store_mb = args.store_mb if args.store_mb is not None else (8 if quick else 32)
     args.profile_seconds = args.profile_seconds or (4 if quick else 10)
-    all_servers = ["mockso", "prism", "prism-silent", "wsgi-cheroot", "wsgi-gunicorn"]
+    all_servers = [
+        "mockso", "prism", "prism-silent", "wsgi-cheroot", "flask-cheroot", "wsgi-gunicorn"
+    ]  # fmt: skip
     args.servers = args.servers.split(",") if args.servers else all_servers
     args.scenarios = (
         args.scenarios.split(",")
@@ -1325,7 +1328,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def server_specs(prism_missing: str | None, gunicorn_missing: str | None) -> dict[str, ServerSpec]:
     prism = [str(PRISM), "mock", str(CONTRACT), "-h", HOST]
     gunicorn_flags = []
-    if not gunicorn_missing:
+    if not gunicorn_missing and (VENV_BIN / "gunicorn").exists():  # not asked for: not installed
         helptext = _run([str(VENV_BIN / "gunicorn"), "--help"], timeout=60).stdout
         if "--no-control-socket" in helptext:
             gunicorn_flags.append("--no-control-socket")  # nothing written outside bench/
@@ -1352,6 +1355,12 @@ def server_specs(prism_missing: str | None, gunicorn_missing: str | None) -> dic
             "**ceiling**: `bench/apps/wsgi_const.py`, precomputed bytes, served by "
             "`mockso.server.Server` (cheroot, same thread count)",
             lambda port: [sys.executable, str(APPS / "wsgi_const.py"), "--port", str(port)],
+        ),
+        "flask-cheroot": ServerSpec(
+            "flask-cheroot",
+            "the Flask floor: the same answers from one bare Flask route "
+            "(`bench/apps/flask_const.py`), same server stack",
+            lambda port: [sys.executable, str(APPS / "flask_const.py"), "--port", str(port)],
         ),
         "wsgi-gunicorn": ServerSpec(
             "wsgi-gunicorn",

@@ -9,6 +9,7 @@ The ``SO-TimeZone`` request header moves dates into another zone and, unless it 
 from __future__ import annotations
 
 import email.utils
+import functools
 import re
 import zoneinfo
 from datetime import UTC
@@ -123,6 +124,7 @@ def _parse_offset(offset: str | None, text: str) -> tzinfo:
     return timezone(sign * timedelta(hours=hours, minutes=minutes, seconds=seconds))
 
 
+@functools.lru_cache(maxsize=256)  # the same stored dates are asked for on every read
 def http_date(value: datetime) -> str:
     """RFC 9110 IMF-fixdate for ``Last-Modified``, e.g. ``Tue, 21 Nov 2017 08:40:59 GMT``."""
     if value.utcoffset() is None:

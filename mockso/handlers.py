@@ -81,6 +81,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     # True when ``value`` is already JSON-shaped (examples, generated payloads): no schema dump.
     dumped: bool = False
+    # True when ``value`` is never changed after this (a stored entry's info): its encoded bytes
+    # may be reused for the same object, media type and zone.
+    stable: bool = False
 
 
 Handler = Callable[[Call], Reply]

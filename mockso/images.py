@@ -138,7 +138,7 @@ class ImageService:
             from mockso.dates import http_date
 
             headers["Last-Modified"] = http_date(info["UpdatedDate"])
-        return Reply(value=info, headers=headers)
+        return Reply(value=info, headers=headers, stable=entry is not None)
 
     def put_info(self, call: Call) -> Reply:
         if call.body is None:
@@ -158,7 +158,7 @@ class ImageService:
             return info
 
         entry = self._store_call(lambda: call.store.update_info(call.entity, call.entity_id, build))
-        return Reply(value=entry.info)
+        return Reply(value=entry.info, stable=True)
 
     # -- helpers -----------------------------------------------------------------------------
 

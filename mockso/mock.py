@@ -54,6 +54,9 @@ _PRIMITIVE_XML = {"integer": "int", "number": "double", "boolean": "boolean", "s
 _PRIMITIVE_NS = "http://schemas.microsoft.com/2003/10/Serialization/"
 
 
+ENCODED_CACHE_SIZE = 1024  # encoded stable answers kept; cleared whole when full
+
+
 class Mock:
     """The contract plus the state and behaviour that answer its operations."""
 
@@ -80,6 +83,7 @@ class Mock:
         )
         self.handlers = Handlers()
         self.images.register(self.handlers)
+        self._encoded: dict[tuple[int, str, Any], tuple[Any, bytes]] = {}
 
     @property
     def store(self) -> Store:
@@ -272,15 +276,30 @@ class Mock:
         media = response.content.get(reply.media_type or call.answer_type)
         if reply.status == 204 or media is None:
             return reply.status, headers, b""
+        headers["Content-Type"] = content_type_header(media.name)
+        if not reply.stable:
+            return reply.status, headers, self._encode_value(media, reply, call.zone)
+        # Reads of a stored info repeat far more often than it changes; marshmallow is most of
+        # their cost. The cache holds the value itself, so an id is never reused while cached.
+        key = (id(reply.value), media.name, call.zone)
+        hit = self._encoded.get(key)
+        if hit is not None and hit[0] is reply.value:
+            return reply.status, headers, hit[1]
+        body = self._encode_value(media, reply, call.zone)
+        if len(self._encoded) >= ENCODED_CACHE_SIZE:
+            self._encoded.clear()
+        self._encoded[key] = (reply.value, body)
+        return reply.status, headers, body
+
+    def _encode_value(self, media: MediaType, reply: Reply, zone: Any) -> bytes:
         value = reply.value
         if not reply.dumped:
-            token = output_zone.set(call.zone)
+            token = output_zone.set(zone)
             try:
                 value = self._dump(media, value)
             finally:
                 output_zone.reset(token)
-        headers["Content-Type"] = content_type_header(media.name)
-        return reply.status, headers, self._serialise(media, value)
+        return self._serialise(media, value)
 
     def _serialise(self, media: MediaType, value: Any) -> bytes:
         if kind(media.name) != "xml":

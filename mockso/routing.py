@@ -18,16 +18,16 @@ import re
 import time
 from collections.abc import Callable
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from typing import cast
 
 from flask import Flask
-from flask import Request
 from flask import Response
-from flask import g
 from flask import request
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import Map
+from werkzeug.wrappers import Request
 
 from mockso import dates
 from mockso import faults
@@ -49,6 +49,7 @@ from mockso.rules import parse_prefer
 from mockso.validation import RequestValidator
 
 ZONE_HEADER = "SO-TimeZone"
+SPACE_KEY = "mockso.space"  # the namespace a request was served in, for the journal
 _TEMPLATE_PART = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _PARAMETER = re.compile(r"\{[^{}/]*\}")
 
@@ -90,23 +91,28 @@ class Endpoint:
         self.body_types = tuple(body.content) if body else ()
 
     def __call__(self, **path_values: str) -> Response:
+        """The Flask view (the gateway serves the same requests through ``respond``)."""
         values = {k: v for k, v in path_values.items() if not k.startswith("_lit")}
-        space = self.runtime.spaces.get(request.headers.get(namespaces.HEADER))
-        g.mockso_space = space
-        directive = self._directive(request, values, space)
+        return self.respond(request, values)
+
+    def respond(self, req: Request, values: dict[str, str]) -> Response:
+        """The answer to one request for this operation; errors are raised, not answered."""
+        space = self.runtime.spaces.get(req.headers.get(namespaces.HEADER))
+        req.environ[SPACE_KEY] = space
+        directive = self._directive(req, values, space)
         if directive.code is not None:  # any code the operation does not document is refused
             self.runtime.check_directive(self.operation, directive)
         if directive.delay_ms:
             time.sleep(directive.delay_ms / 1000)
         if directive.fault:
-            request.environ[faults.ENVIRON_KEY] = directive.fault
+            req.environ[faults.ENVIRON_KEY] = directive.fault
         if directive.code is not None and directive.code >= 300:
-            self.auth.authenticate(cast(Mapping[str, str], request.headers))
-            answer_type = self._answer_type(request)
+            self.auth.authenticate(cast(Mapping[str, str], req.headers))
+            answer_type = self._answer_type(req)
             reply = self.runtime.documented(self.operation, directive, answer_type)
             call = Call(self.operation, {}, ANONYMOUS, (self.runtime.zone, True), None, answer_type)
         else:
-            call = self.call(request, values)
+            call = self.call(req, values)
             call.store = space.store
             bent = directive.example is not None or directive.dynamic
             reply = self.runtime.invented(call, directive) if bent else self.handler(call)
@@ -261,7 +267,15 @@ def _allowed(methods: set[str]) -> list[str]:
     return sorted(methods | ({"HEAD"} if "GET" in methods else set()))
 
 
-def register(app: Flask, operations: list[tuple[Operation, Handler]], runtime: Any) -> None:
+@dataclass(frozen=True)
+class Routes:
+    """What ``register`` built: one endpoint per operation, and the twin-path spellings."""
+
+    endpoints: list[Endpoint]
+    spellings: ExactSpellings
+
+
+def register(app: Flask, operations: list[tuple[Operation, Handler]], runtime: Any) -> Routes:
     """Add one URL rule per operation to ``app``."""
     app.url_map.converters["lit"] = LiteralSegment
     # No 308 to a tidied path with an HTML body: "//" is an unknown path, answered as such.
@@ -278,14 +292,15 @@ def register(app: Flask, operations: list[tuple[Operation, Handler]], runtime: A
                 request.url_rule = None  # not an answer of the operation the rule matched
                 raise
 
-    for operation, handler in operations:
-        endpoint = Endpoint(operation, handler, runtime)
+    endpoints = [Endpoint(operation, handler, runtime) for operation, handler in operations]
+    for endpoint in endpoints:
         view: Callable[..., Response] = endpoint
         app.add_url_rule(
-            rule_for(operation.path),
-            endpoint=operation.operation_id,
+            rule_for(endpoint.operation.path),
+            endpoint=endpoint.operation.operation_id,
             view_func=view,
-            methods=[operation.method],
+            methods=[endpoint.operation.method],
             # Only the contract's methods (and HEAD beside GET): no OPTIONS nobody declared.
             provide_automatic_options=False,
         )
+    return Routes(endpoints, spellings)

@@ -38,6 +38,10 @@ class Directive:
 
     def over(self, other: Directive) -> Directive:
         """This directive, with ``other`` filling what this one leaves unset."""
+        if other is NOTHING:  # the common case, asked on every request: skip the copying
+            return self
+        if self is NOTHING:
+            return other
         return replace(other, **self.given())
 
     def given(self) -> dict[str, Any]:
@@ -46,10 +50,17 @@ class Directive:
 
 
 _UNSET = asdict(Directive())
+NOTHING = Directive()  # shared: no Prefer header and no rule, on nearly every request
 
 
 def parse_prefer(values: list[str]) -> Directive:
     """The directive in one or more ``Prefer`` header values."""
+    if not values:
+        return NOTHING
+    return _parse_prefer(values)
+
+
+def _parse_prefer(values: list[str]) -> Directive:
     found: dict[str, str] = {}
     for value in values:
         for item in value.split(","):
@@ -151,6 +162,8 @@ class RuleBook:
 
     def take(self, operation_id: str, entity_id: int | None) -> Directive:
         """The directive of the first rule that applies to this call, counting it down."""
+        if not self._rules:  # read without the lock: a rule added meanwhile applies next call
+            return NOTHING
         with self._lock:
             for index, rule in enumerate(self._rules):
                 if rule.operation_id != operation_id:
@@ -164,7 +177,7 @@ class RuleBook:
                     else:
                         del self._rules[index]
                 return rule.directive
-        return Directive()
+        return NOTHING
 
     def rules(self) -> list[Rule]:
         with self._lock:

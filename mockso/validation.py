@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -83,12 +84,30 @@ def coerce(text: str, schema: Schema) -> Any:
     return text
 
 
+_ACCEPTED_CACHE = 1024  # accepted raw values remembered per parameter (ids repeat in a test run)
+
+
 @dataclass(frozen=True)
 class _CheckedParameter:
     parameter: Parameter
     validator: OAS30Validator
+    # Raw text already accepted → its typed value. The check is a pure function of the text,
+    # and jsonschema is the dearest step of a small request; bounded, so varied ids cannot grow it.
+    accepted: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def check(self, raw: str | None) -> Any:
+        if raw is not None:
+            known = self.accepted.get(raw, _NOT_GIVEN)
+            if known is not _NOT_GIVEN:
+                return known
+        value = self._check(raw)
+        if raw is not None:
+            if len(self.accepted) >= _ACCEPTED_CACHE:
+                self.accepted.clear()
+            self.accepted[raw] = value
+        return value
+
+    def _check(self, raw: str | None) -> Any:
         name, where = self.parameter.name, _LOCATIONS.get(self.parameter.location, "Parameter")
         if raw is None:
             if self.parameter.required:

@@ -211,7 +211,7 @@ def test_the_access_log_line_names_the_fault(api: Api, caplog: pytest.LogCapture
 def test_no_access_log_line_is_built_when_the_logger_is_off(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mockso import app as app_module
+    from mockso import gateway as app_module
 
     built: list[object] = []
     monkeypatch.setattr(app_module, "_access_line", built.append)

@@ -49,38 +49,44 @@ JSON_TYPE = "application/json; charset=utf-8"
 PNG_TYPE = "image/png"
 
 
+def answer(method: str, path: str, query: str) -> tuple[str, str | None, bytes]:
+    """(status line, Content-Type, body) for one request; shared with ``flask_const``."""
+    if method == "DELETE":
+        return "204 No Content", None, b""
+    if path.lower().endswith("/imageinfo"):
+        return "200 OK", JSON_TYPE, INFO
+    if method == "GET":
+        return "200 OK", PNG_TYPE, SCALED if "w=" in query else PICTURE
+    return "200 OK", JSON_TYPE, BLOB_ID
+
+
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     length = environ.get("CONTENT_LENGTH")
     if length:
         environ["wsgi.input"].read(int(length))
-    method = environ["REQUEST_METHOD"]
-    path = environ.get("PATH_INFO", "")
-    if method == "DELETE":
-        start_response("204 No Content", [])
+    status, kind, body = answer(
+        environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
+    )
+    if kind is None:
+        start_response(status, [])
         return [b""]
-    if path.lower().endswith("/imageinfo"):
-        body, kind = INFO, JSON_TYPE
-    elif method == "GET":
-        body = SCALED if "w=" in environ.get("QUERY_STRING", "") else PICTURE
-        kind = PNG_TYPE
-    else:
-        body, kind = BLOB_ID, JSON_TYPE
-    start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(len(body)))])
+    start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body)))])
     return [body]
 
 
-def main() -> None:
+def serve(wsgi: Callable[..., Any], name: str) -> None:
+    """Serve ``wsgi`` with mockso's server stack until SIGTERM."""
     from mockso.config import Settings
     from mockso.server import Server
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=f"{name}: a bench ceiling app")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--threads", type=int, default=Settings().threads)
     args = parser.parse_args()
-    server = Server(app, args.host, args.port, args.threads)
+    server = Server(wsgi, args.host, args.port, args.threads)
     server.bind()
-    print(f"wsgi_const on {server.url} ({args.threads} threads)", flush=True)
+    print(f"{name} on {server.url} ({args.threads} threads)", flush=True)
 
     def _exit(signum: int, frame: Any) -> None:
         raise SystemExit(0)
@@ -88,6 +94,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _exit)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         server.serve_forever()
+
+
+def main() -> None:
+    serve(app, "wsgi_const")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,43 @@
+"""The Flask floor: the ceiling's precomputed answers, served through one bare Flask route.
+
+Between ``wsgi_const`` (nothing but bytes) and mockso (Flask plus the contract's work) this shows
+what Flask's request and response machinery alone costs on the same server stack. The view reads
+the body whole, as mockso does, and answers exactly what ``wsgi_const`` answers.
+
+Run it as ``python bench/apps/flask_const.py --port P`` (``mockso.server.Server``: cheroot).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from flask import Flask
+from flask import Response
+from flask import request
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import wsgi_const  # noqa: E402  (a sibling script, not a package)
+
+METHODS = ["GET", "PUT", "POST", "DELETE"]
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/<path:path>", methods=METHODS)
+    def answer(path: str) -> Response:
+        request.get_data()
+        status, kind, body = wsgi_const.answer(
+            request.method, request.path, request.query_string.decode("latin-1")
+        )
+        response = Response(body, status=status, content_type=kind)
+        if kind is None:
+            del response.headers["Content-Type"]
+        return response
+
+    return app
+
+
+if __name__ == "__main__":
+    wsgi_const.serve(create_app(), "flask_const")

@@ -1,0 +1,164 @@
+"""The gateway serves the contract's operations without Flask, and answers exactly as Flask would.
+
+Every app runs its requests for the mocked API through the gateway; its ``fallback`` is the plain
+Flask app. Two apps with the same seed (frozen clock, same data) get the same requests, one through
+the gateway and one straight into Flask: status, headers, body and journal must agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from helpers import AUTH
+from helpers import multipart
+from helpers import png
+from werkzeug.test import EnvironBuilder
+from werkzeug.test import run_wsgi_app
+
+from mockso import gateway
+from mockso.app import create_app
+from mockso.app import get_mock
+from mockso.contract import Contract
+from mockso.routing import Endpoint
+
+XML = {"Accept": "application/xml"}
+_FORM = multipart(png(), "file")
+
+# (method, path, headers, body): every kind of answer, errors included, in one stateful sequence.
+SEQUENCE: list[tuple[str, str, dict[str, str], bytes | None]] = [
+    ("GET", "/api/v1/Person/1/ImageInfo", {}, None),
+    ("PUT", "/api/v1/Person/1/Image", {"Content-Type": "image/png"}, png()),
+    ("GET", "/api/v1/person/1/imageinfo", {}, None),
+    ("GET", "/api/v1/Person/1/ImageInfo", {**XML, "SO-TimeZone": "NO"}, None),
+    ("HEAD", "/api/v1/Person/1/Image", {}, None),
+    ("GET", "/api/v1/Person/1/Image", {"Accept": "image/jpeg"}, None),
+    ("GET", "/api/v1/Person/1/Image?w=8&h=8", {}, None),
+    ("POST", "/api/v1/Contact/2/Image", {"Content-Type": "image/png"}, b"not a picture"),
+    ("POST", "/api/v1/Project/3/Image", {"Content-Type": _FORM[1]}, _FORM[0]),
+    ("PUT", "/api/v1/Person/1/ImageInfo", {"Content-Type": "application/json"}, b'{"Name":"x"}'),
+    ("PUT", "/api/v1/Person/1/ImageInfo", {"Content-Type": "application/json"}, b"{"),
+    ("GET", "/api/v1/Person/abc/ImageInfo", {}, None),
+    ("GET", "/api/v1/Person/1/Image?w=0", {}, None),
+    ("GET", "/api/v1/Contact/1/ImageInfo", {}, None),  # an exact twin spelling without GET
+    ("PATCH", "/api/v1/Person/1/Image", {}, None),  # a method the path lacks: Flask's 405
+    ("GET", "/api/v1/Nobody/1/Image", {}, None),  # no operation: Flask's 404
+    ("GET", "/api/v1/Person/1/Image/", {}, None),
+    ("GET", "/api/v1/Person/1/ImageInfo", {"Prefer": "code=404"}, None),
+    ("GET", "/api/v1/Person/1/ImageInfo", {"X-Mockso-Namespace": "ci-7"}, None),
+    ("GET", "/api/v1/Person/1/ImageInfo", {"X-Mockso-Namespace": "bad name"}, None),
+    ("DELETE", "/api/v1/Person/1/Image", {}, None),
+    ("GET", "/api/v1/Person/1/ImageInfo", {"Authorization": ""}, None),
+]
+
+
+def _send(wsgi: Any, method: str, path: str, headers: dict[str, str], body: bytes | None) -> Any:
+    path, _, query = path.partition("?")
+    builder = EnvironBuilder(
+        path=path, query_string=query, method=method, headers={**AUTH, **headers}, data=body
+    )
+    if "Authorization" in headers and not headers["Authorization"]:
+        builder.headers.remove("Authorization")
+    iterable, status, response_headers = run_wsgi_app(wsgi, builder.get_environ())
+    data = b"".join(iterable)
+    if hasattr(iterable, "close"):
+        iterable.close()
+    return status, sorted(response_headers.items()), data
+
+
+def _front(app: Flask) -> gateway.Gateway:
+    front = app.wsgi_app.app  # type: ignore[attr-defined]  # inside FaultMiddleware
+    assert isinstance(front, gateway.Gateway)
+    return front
+
+
+def _journal(app: Flask) -> list[tuple[Any, ...]]:
+    mock = get_mock(app)
+    records = [r for space in mock.spaces.all() for r in space.journal.find()]
+    return sorted(
+        (r.namespace, r.method, r.path, r.query, r.operation_id, r.status, r.error)
+        for r in records
+    )
+
+
+def test_the_gateway_answers_every_request_as_flask_alone_does() -> None:
+    through_gateway, flask_alone = create_app({"seed": 3}), create_app({"seed": 3})
+    plain = _front(flask_alone).fallback
+
+    for method, path, headers, body in SEQUENCE:
+        expected = _send(plain, method, path, headers, body)
+        assert _send(through_gateway, method, path, headers, body) == expected, (method, path)
+
+    assert _journal(through_gateway) == _journal(flask_alone)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "served"),
+    [
+        ("GET", "/api/v1/Person/7/Image", "v1PersonEntity_GetImage"),
+        ("HEAD", "/API/V1/PERSON/7/IMAGE", "v1PersonEntity_GetImage"),
+        ("PUT", "/api/v1/project/7/imageinfo", "v1ProjectEntity_PutImageInfo"),
+        ("GET", "/api/v1/project/7/imageinfo", "v1ProjectEntity_GetImageInfo"),
+        ("OPTIONS", "/api/v1/Person/7/Image", None),
+        ("GET", "/api/v1/Person/7/Image/", None),
+        ("GET", "/api/v1/Person//Image", None),
+        ("GET", "/api/v1/Person/7/8/Image", None),
+        ("GET", "/__mockso/health", None),
+    ],
+)
+def test_the_path_table_matches_as_the_flask_rules_do(
+    method: str, path: str, served: str | None
+) -> None:
+    app = create_app({"seed": 1})
+    found = _front(app).table.match(method, path)
+    assert (found[0].operation.operation_id if found else None) == _flask_endpoint(
+        app, method, path
+    )
+    if served is not None:
+        assert found is not None
+        assert found[0].operation.operation_id.lower() == served.lower()
+        assert list(found[1].values()) == ["7"]
+    else:
+        assert found is None
+
+
+def _flask_endpoint(app: Flask, method: str, path: str) -> str | None:
+    adapter = app.url_map.bind("localhost")
+    try:
+        endpoint, _ = adapter.match(path, method=method)
+    except Exception:  # noqa: BLE001 - any routing failure means "no operation"
+        return None
+    return str(endpoint) if not str(endpoint).startswith("mockso_control") else None
+
+
+def test_a_crash_in_a_handler_is_a_500_error_object_and_is_journaled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = create_app({"seed": 1})
+
+    def broken(self: Endpoint, req: Any, values: dict[str, str]) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Endpoint, "respond", broken)
+    status, headers, body = _send(app, "GET", "/api/v1/Person/1/ImageInfo", {}, None)
+
+    assert status.startswith("500")
+    assert b'"ErrorMessage":"mockso failed: RuntimeError: boom"' in body
+    assert _journal(app)[-1][5] == 500
+
+
+def test_the_control_api_is_left_to_flask() -> None:
+    app = create_app({"seed": 1})
+    status, _, body = _send(app, "GET", "/__mockso/health", {}, None)
+    assert status.startswith("200")
+    assert _journal(app) == []
+
+
+def test_the_gateway_is_built_from_the_contract_it_serves() -> None:
+    contract = Contract.from_path()
+    app = create_app({"seed": 1}, contract=contract)
+    rows = _front(app).table._rows
+    assert sorted(e.operation.operation_id for _, _, e in rows) == sorted(
+        op.operation_id for op in contract
+    )
