@@ -77,8 +77,7 @@ def _journal(app: Flask) -> list[tuple[Any, ...]]:
     mock = get_mock(app)
     records = [r for space in mock.spaces.all() for r in space.journal.find()]
     return sorted(
-        (r.namespace, r.method, r.path, r.query, r.operation_id, r.status, r.error)
-        for r in records
+        (r.namespace, r.method, r.path, r.query, r.operation_id, r.status, r.error) for r in records
     )
 
 
