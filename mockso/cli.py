@@ -28,6 +28,7 @@ from mockso.config import Settings
 from mockso.contract import Contract
 from mockso.docpages import PageError
 from mockso.server import Server
+from mockso.server import keep_large_buffers_off_the_heap
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,6 +84,7 @@ def serve(**options: Any) -> None:
         raise click.ClickException(str(error)) from error
     if not settings.quiet:
         _log_to_stderr()
+    keep_large_buffers_off_the_heap()
     server = Server(app, settings.host, settings.port, settings.threads)
     try:
         server.bind()

@@ -12,6 +12,8 @@ CR, a NUL), which cheroot lets through but RFC 9110 forbids.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import re
 import threading
 from collections.abc import Callable
@@ -38,6 +40,33 @@ _CHEROOT_ERROR_TYPES = {
 }
 # RFC 9110 field values: visible characters, space and tab; no other control character.
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+
+
+# glibc's mallopt parameters, and mockso's values: the threshold glibc starts with, and two
+# arenas (threads mostly wait on the GIL, so more arenas buy no speed, only resident pages).
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
+MMAP_THRESHOLD, ARENA_MAX = 128 * 1024, 2
+
+
+def keep_large_buffers_off_the_heap() -> bool:
+    """Tune glibc's allocator so freed upload buffers go back to the system; call before serving.
+
+    glibc raises its mmap threshold to the size of each large block it frees, after which 1 MB
+    request bodies come from the heap, which cannot shrink below pictures stored after them; and
+    each of the 16 worker threads may get an arena of its own. Measured here with 32 pictures of
+    1 MB stored: 1.6 MB of RSS per stored MB by default, 1.06 to 1.12 with the threshold fixed,
+    1.02 with two arenas as well. False where the C library is not glibc; nothing changes there.
+    """
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
+        mallopt(_M_ARENA_MAX, ARENA_MAX)
+    )
 
 
 def error_body(status: str, message: str) -> bytes:

@@ -163,3 +163,11 @@ def test_a_tab_in_a_header_value_is_allowed(server: Server) -> None:
     )
 
     assert response.status_code == 200
+
+
+def test_the_allocator_is_tuned_where_the_c_library_is_glibc() -> None:
+    import platform
+
+    from mockso.server import keep_large_buffers_off_the_heap
+
+    assert keep_large_buffers_off_the_heap() is (platform.libc_ver()[0] == "glibc")
