@@ -4,6 +4,9 @@ PYTHON ?= python3
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed
 PORT ?= 8080
+# Debian's chromium, for the browser tests; sudo only when not root.
+CHROMIUM = /usr/bin/chromium
+SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run test lint fmt clean
 
@@ -19,8 +22,14 @@ $(STAMP): setup.cfg pyproject.toml | $(BIN)/python
 run: $(STAMP)  ## serve the mock on http://127.0.0.1:$(PORT), state in memory
 	$(BIN)/mockso serve --port $(PORT)
 
-test: $(STAMP)  ## the whole suite, with coverage
+test: $(STAMP) $(CHROMIUM)  ## the whole suite, with coverage
 	$(BIN)/pytest --cov --cov-report=term
+
+# The browser tests (tests/test_browser.py) drive Debian's chromium through Playwright; it is
+# installed here only when missing, never downloaded by `playwright install`.
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
 lint: $(STAMP)  ## ruff (lint + format check) and mypy --strict
 	$(BIN)/ruff check mockso tests

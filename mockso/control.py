@@ -1,4 +1,5 @@
-"""The control API under ``/__mockso/``: health, reset, state, journal, coverage, rules, metrics.
+"""The control API under ``/__mockso/``: health, reset, state, journal, coverage, rules, metrics
+and the dashboard (its handlers live in ``dashboard``).
 
 Every route comes from ``contracts/mockso-control.yaml``: one Flask rule per operation, its
 handler found by operationId, its query parameters and JSON body validated against it before
@@ -26,6 +27,7 @@ from flask import Response
 from flask import request
 
 from mockso import codecs
+from mockso import dashboard
 from mockso import dates
 from mockso import reports
 from mockso.conformance import ResponseChecker
@@ -312,4 +314,8 @@ HANDLERS: dict[str, ControlHandler] = {
     "addRule": add_rule,
     "clearRules": clear_rules,
     "deleteRule": delete_rule,
+    "getDashboard": dashboard.get_dashboard,
+    "getDashboardFile": dashboard.get_dashboard_file,
+    "getPictures": dashboard.get_pictures,
+    "getPicture": dashboard.get_picture,
 }

@@ -327,6 +327,9 @@ def test_a_wheel_installed_outside_the_repository_serves_its_bundled_contracts(
     running = launch(["mockso", "serve"], image_environ(venv / "bin", 0), tmp_path)
     try:
         answer = requests.get(f"{running.url}/api/v1/Contact/3/Imageinfo", headers=AUTH, timeout=10)
+        # The dashboard's template and static files travel in the wheel too.
+        page = requests.get(f"{running.url}/__mockso/ui", timeout=10)
+        script = requests.get(f"{running.url}/__mockso/ui/dashboard.js", timeout=10)
     finally:
         status, _ = stop(running)
 
@@ -336,4 +339,5 @@ def test_a_wheel_installed_outside_the_repository_serves_its_bundled_contracts(
     )
     assert str(installed) in running.banner
     assert answer.status_code == 200
+    assert (page.status_code, script.status_code) == (200, 200)
     assert status == 0
