@@ -26,6 +26,7 @@ from mockso.conformance import ResponseChecker
 from mockso.contract import Contract
 from mockso.faults import FaultMiddleware
 from mockso.mock import Mock
+from mockso.routing import make_response
 
 CONTROL_PREFIX = gateway.CONTROL_PREFIX
 error_response = gateway.error_response
@@ -79,7 +80,8 @@ def _record_requests(app: Flask, mock: Mock, recorder: gateway.Recorder) -> None
         if request.path.startswith(CONTROL_PREFIX):
             return response
         operation_id = request.endpoint if request.endpoint in operations else None
-        recorder.record(request, response, operation_id, g.get("mockso_started", 0.0))
+        answer = gateway.answer_of(response)
+        recorder.record(request, answer, operation_id, g.get("mockso_started", 0.0))
         return response
 
 
@@ -90,9 +92,11 @@ def _check_responses(app: Flask, mock: Mock, checker: ResponseChecker) -> None:
     @app.after_request
     def check(response: Response) -> Response:
         operation = operations.get(request.endpoint or "")
-        if operation is None:
+        if operation is None or response.direct_passthrough:
             return response
-        return gateway.checked(checker, operation, response)
+        answer = gateway.answer_of(response)
+        result = gateway.checked(checker, operation, answer)
+        return response if result is answer else make_response(*result)
 
 
 def _from_http_exception(error: HTTPException) -> Response:
@@ -110,4 +114,4 @@ def _from_http_exception(error: HTTPException) -> Response:
 
 def _from_crash(error: Exception) -> Response:
     """A bug in mockso: logged with its traceback, answered as a 500 error object."""
-    return gateway.crash_response(error)
+    return make_response(*gateway.crash_answer(error))

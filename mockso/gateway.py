@@ -22,7 +22,9 @@ from datetime import datetime
 from typing import Any
 from typing import cast
 
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
@@ -33,6 +35,7 @@ from mockso.conformance import ResponseChecker
 from mockso.contract import Operation
 from mockso.journal import Record
 from mockso.routing import SPACE_KEY
+from mockso.routing import Answer
 from mockso.routing import Endpoint
 from mockso.routing import ExactSpellings
 from mockso.routing import make_response
@@ -42,6 +45,7 @@ log = logging.getLogger("mockso")
 access_log = logging.getLogger("mockso.access")
 # Paths under this prefix belong to mockso itself, not to the mocked API.
 CONTROL_PREFIX = "/__mockso/"
+_JSON = "application/json; charset=utf-8"
 _TEMPLATE_PART = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 
 WSGIApp = faults.WSGIApp
@@ -84,9 +88,11 @@ class Recorder:
         self.mock = mock
 
     def record(
-        self, req: Request, response: Response, operation_id: str | None, started: float
+        self, req: Request, answer: Answer, operation_id: str | None, started: float
     ) -> None:
         space = req.environ.get(SPACE_KEY) or self.mock.spaces.default
+        status = answer.status
+        content_type = answer.headers.get("Content-Type")
         record = Record(
             time=datetime.now(UTC),
             namespace=space.name,
@@ -94,30 +100,34 @@ class Recorder:
             path=req.path,
             query=req.query_string.decode("latin-1"),
             operation_id=operation_id,
-            status=response.status_code,
+            status=status,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             request_type=req.mimetype or None,
             request_bytes=req.content_length or 0,
-            response_type=response.mimetype,
-            response_bytes=response.content_length or 0,
-            error=_error_message(response),
+            response_type=content_type.split(";", 1)[0].strip() if content_type else None,
+            response_bytes=len(answer.body),
+            error=_error_message(answer) if status >= 400 else None,
             fault=req.environ.get(faults.ENVIRON_KEY),
         )
         space.journal.add(record)
         if operation_id is not None:
-            space.coverage.count(operation_id, response.status_code)
+            space.coverage.count(operation_id, status)
         else:
-            space.coverage.count_unmatched(response.status_code)
+            space.coverage.count_unmatched(status)
         if access_log.isEnabledFor(logging.INFO):
             access_log.info("%s", json.dumps(_access_line(record), separators=(",", ":")))
 
 
-def _error_message(response: Response) -> str | None:
+def answer_of(response: Response) -> Answer:
+    """A Flask answer as plain data (only error objects and small bodies come this way)."""
+    body = b"" if response.direct_passthrough else response.get_data()
+    return Answer(response.status_code, dict(response.headers), body)
+
+
+def _error_message(answer: Answer) -> str | None:
     """The ErrorMessage of an error answer (they are small JSON objects)."""
-    if response.status_code < 400 or response.direct_passthrough:
-        return None
     try:
-        message = json.loads(response.get_data()).get("ErrorMessage")
+        message = json.loads(answer.body).get("ErrorMessage")
     except (ValueError, AttributeError):
         return None
     return str(message) if message is not None else None
@@ -135,11 +145,15 @@ def _access_line(record: Record) -> dict[str, Any]:
     }
 
 
-def error_response(error: errors.MocksoError) -> Response:
+def error_answer(error: errors.MocksoError) -> Answer:
     """SuperOffice's error object, as JSON, with the error's status and headers."""
     body = codecs.encode_json(error.to_object())
-    headers = {**error.headers, "Content-Type": "application/json; charset=utf-8"}
-    return make_response(error.status, headers, body)
+    return Answer(error.status, {**error.headers, "Content-Type": _JSON}, body)
+
+
+def error_response(error: errors.MocksoError) -> Response:
+    """The error object as a response, for Flask's error handlers."""
+    return make_response(*error_answer(error))
 
 
 def http_error(error: HTTPException, method: str, path: str) -> errors.MocksoError:
@@ -164,26 +178,38 @@ def http_error(error: HTTPException, method: str, path: str) -> errors.MocksoErr
     return mapped
 
 
-def crash_response(error: Exception) -> Response:
+def crash_answer(error: Exception) -> Answer:
     """A bug in mockso: logged with its traceback, answered as a 500 error object."""
     log.exception("unhandled error")
-    return error_response(errors.MocksoError(f"mockso failed: {type(error).__name__}: {error}"))
+    return error_answer(errors.MocksoError(f"mockso failed: {type(error).__name__}: {error}"))
 
 
-def checked(checker: ResponseChecker, operation: Operation, response: Response) -> Response:
+def checked(checker: ResponseChecker, operation: Operation, answer: Answer) -> Answer:
     """Strict mode: an answer the contract does not allow becomes a loud 500."""
-    if response.direct_passthrough:
-        return response
-    headers = cast(Mapping[str, str], response.headers)
-    problems = checker.problems(operation, response.status_code, headers, response.get_data())
+    # Header names are compared without regard to case, as HTTP does.
+    headers = cast(Mapping[str, str], Headers(answer.headers))
+    problems = checker.problems(operation, answer.status, headers, answer.body)
     if not problems:
-        return response
+        return answer
     message = (
-        f"{operation.operation_id} answered {response.status_code} against its "
+        f"{operation.operation_id} answered {answer.status} against its "
         f"contract: " + "; ".join(problems)
     )
     log.error("contract violation: %s", message)
-    return error_response(errors.ContractViolation(message))
+    return error_answer(errors.ContractViolation(message))
+
+
+def start(environ: dict[str, Any], start_response: StartResponse, answer: Answer) -> list[bytes]:
+    """Send ``answer`` as werkzeug's Response would: reason in capitals, no length or body on
+    1xx and 204, no body for HEAD."""
+    status, headers, body = answer
+    listed = list(headers.items())
+    bodiless = status < 200 or status in (204, 304)
+    if not bodiless:
+        listed.append(("Content-Length", str(len(body))))
+    reason = HTTP_STATUS_CODES.get(status, "Unknown").upper()
+    start_response(f"{status} {reason}", listed)
+    return [] if bodiless or environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
 class Gateway:
@@ -211,29 +237,29 @@ class Gateway:
         try:
             self.spellings.check(req.method, req.path)
         except errors.MethodNotAllowed as error:
-            response = error_response(error)
-            self.recorder.record(req, response, None, started)
-            return response(environ, start_response)
+            answer = error_answer(error)
+            self.recorder.record(req, answer, None, started)
+            return start(environ, start_response, answer)
         found = self.table.match(req.method, req.path)
         if found is None:  # Flask answers 404 and 405 with its Allow list, and records them
             return self.fallback(environ, start_response)
         endpoint, values = found
         try:
-            response = self._answer(endpoint, req, values)
+            answer = self._answer(endpoint, req, values)
         finally:
             req.close()  # uploaded file parts are spooled to temporary files, as Flask closes them
-        self.recorder.record(req, response, endpoint.operation.operation_id, started)
-        return response(environ, start_response)
+        self.recorder.record(req, answer, endpoint.operation.operation_id, started)
+        return start(environ, start_response, answer)
 
-    def _answer(self, endpoint: Endpoint, req: Request, values: dict[str, str]) -> Response:
+    def _answer(self, endpoint: Endpoint, req: Request, values: dict[str, str]) -> Answer:
         try:
-            response: Response = endpoint.respond(req, values)
+            answer = endpoint.respond(req, values)
         except errors.MocksoError as error:
-            response = error_response(error)
+            answer = error_answer(error)
         except HTTPException as error:
-            response = error_response(http_error(error, req.method, req.path))
+            answer = error_answer(http_error(error, req.method, req.path))
         except Exception as error:  # the server must answer, whatever broke
-            response = crash_response(error)
+            answer = crash_answer(error)
         if self.checker is not None:
-            response = checked(self.checker, endpoint.operation, response)
-        return response
+            answer = checked(self.checker, endpoint.operation, answer)
+        return answer

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from typing import NamedTuple
 from typing import cast
 
 from flask import Flask
@@ -76,6 +77,14 @@ def rule_for(path: str) -> str:
     return "/" + "/".join(parts)
 
 
+class Answer(NamedTuple):
+    """An answer as plain data: status, headers (no Content-Length) and the whole body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
 class Endpoint:
     """Everything one operation needs per request, prepared at start-up."""
 
@@ -93,9 +102,9 @@ class Endpoint:
     def __call__(self, **path_values: str) -> Response:
         """The Flask view (the gateway serves the same requests through ``respond``)."""
         values = {k: v for k, v in path_values.items() if not k.startswith("_lit")}
-        return self.respond(request, values)
+        return make_response(*self.respond(request, values))
 
-    def respond(self, req: Request, values: dict[str, str]) -> Response:
+    def respond(self, req: Request, values: dict[str, str]) -> Answer:
         """The answer to one request for this operation; errors are raised, not answered."""
         space = self.runtime.spaces.get(req.headers.get(namespaces.HEADER))
         req.environ[SPACE_KEY] = space
@@ -110,14 +119,14 @@ class Endpoint:
             self.auth.authenticate(cast(Mapping[str, str], req.headers))
             answer_type = self._answer_type(req)
             reply = self.runtime.documented(self.operation, directive, answer_type)
-            call = Call(self.operation, {}, ANONYMOUS, (self.runtime.zone, True), None, answer_type)
+            zone = (self.runtime.zone, True)
+            call = Call(self.operation, {}, ANONYMOUS, zone, None, answer_type, store=space.store)
         else:
-            call = self.call(req, values)
-            call.store = space.store
+            call = self.call(req, values, space.store)
             bent = directive.example is not None or directive.dynamic
             reply = self.runtime.invented(call, directive) if bent else self.handler(call)
         status, headers, body = self.runtime.encode(call, reply)
-        return make_response(status, headers, body)
+        return Answer(status, headers, body)
 
     def _directive(self, req: Request, values: dict[str, str], space: Any) -> Directive:
         """``Prefer`` for this request, over the namespace's first matching rule (counted down)."""
@@ -133,14 +142,17 @@ class Endpoint:
             return ""
         return choose(req.headers.get("Accept"), self.offered)
 
-    def call(self, req: Request, path_values: dict[str, str]) -> Call:
+    def call(self, req: Request, path_values: dict[str, str], store: Any = None) -> Call:
         # werkzeug's Headers is a case-insensitive mapping in all but name.
         headers = cast(Mapping[str, str], req.headers)
         principal = self.auth.authenticate(headers)
         params = self.validator.parameters(path_values, req.args.to_dict(flat=False), headers)
         answer_type = self._answer_type(req)
         zone = self._zone(req)
-        call = Call(self.operation, params, principal, zone, req.headers.get("Accept"), answer_type)
+        accept = req.headers.get("Accept")
+        # Passed in rather than set after: Call's default would build a throwaway Store.
+        given = {"store": store} if store is not None else {}
+        call = Call(self.operation, params, principal, zone, accept, answer_type, **given)
         if self.body_types:
             call.body_type, call.body = self._body(req)
         return call
