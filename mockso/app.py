@@ -81,7 +81,7 @@ def _record_requests(app: Flask, mock: Mock, recorder: gateway.Recorder) -> None
             return response
         operation_id = request.endpoint if request.endpoint in operations else None
         answer = gateway.answer_of(response)
-        recorder.record(request, answer, operation_id, g.get("mockso_started", 0.0))
+        recorder.record(request.environ, answer, operation_id, g.get("mockso_started", 0.0))
         return response
 
 

@@ -9,6 +9,7 @@ component name matters to marshmallow and XML. No Flask import.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -114,7 +115,12 @@ class Operation:
 
     def parameter(self, name: str) -> Parameter | None:
         """The parameter called ``name``, in any location."""
-        return next((p for p in self.parameters if p.name == name), None)
+        return self._parameters_by_name.get(name)
+
+    @functools.cached_property
+    def _parameters_by_name(self) -> dict[str, Parameter]:
+        # Asked several times per request; reversed so that the first of a name wins.
+        return {p.name: p for p in reversed(self.parameters)}
 
 
 class Contract:

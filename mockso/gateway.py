@@ -31,13 +31,19 @@ from werkzeug.wrappers import Response
 from mockso import codecs
 from mockso import errors
 from mockso import faults
+from mockso import namespaces
+from mockso.answers import AnswerCache
+from mockso.answers import Kept
 from mockso.conformance import ResponseChecker
 from mockso.contract import Operation
 from mockso.journal import Record
+from mockso.logs import access_line
+from mockso.routing import BENT_KEY
 from mockso.routing import SPACE_KEY
 from mockso.routing import Answer
 from mockso.routing import Endpoint
 from mockso.routing import ExactSpellings
+from mockso.routing import FastRequest
 from mockso.routing import make_response
 
 log = logging.getLogger("mockso")
@@ -46,6 +52,7 @@ access_log = logging.getLogger("mockso.access")
 # Paths under this prefix belong to mockso itself, not to the mocked API.
 CONTROL_PREFIX = "/__mockso/"
 _JSON = "application/json; charset=utf-8"
+_NAMESPACE_KEY = "HTTP_" + namespaces.HEADER.upper().replace("-", "_")
 _TEMPLATE_PART = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 
 WSGIApp = faults.WSGIApp
@@ -88,34 +95,56 @@ class Recorder:
         self.mock = mock
 
     def record(
-        self, req: Request, answer: Answer, operation_id: str | None, started: float
+        self, environ: Mapping[str, Any], answer: Answer, operation_id: str | None, started: float
     ) -> None:
-        space = req.environ.get(SPACE_KEY) or self.mock.spaces.default
+        """Read from the WSGI environ as werkzeug's Request would read it, without making one
+        (this runs on every request, kept answers included)."""
+        space = environ.get(SPACE_KEY) or self.mock.spaces.default
         status = answer.status
         content_type = answer.headers.get("Content-Type")
+        request_type = environ.get("CONTENT_TYPE")
         record = Record(
             time=datetime.now(UTC),
             namespace=space.name,
-            method=req.method,
-            path=req.path,
-            query=req.query_string.decode("latin-1"),
+            method=environ.get("REQUEST_METHOD", "GET"),
+            path=_path(environ.get("PATH_INFO", "")),
+            query=environ.get("QUERY_STRING", ""),
             operation_id=operation_id,
             status=status,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            request_type=req.mimetype or None,
-            request_bytes=req.content_length or 0,
+            request_type=request_type.split(";", 1)[0].strip().lower() or None
+            if request_type
+            else None,
+            request_bytes=_length(environ),
             response_type=content_type.split(";", 1)[0].strip() if content_type else None,
             response_bytes=len(answer.body),
             error=_error_message(answer) if status >= 400 else None,
-            fault=req.environ.get(faults.ENVIRON_KEY),
+            fault=environ.get(faults.ENVIRON_KEY),
         )
         space.journal.add(record)
         if operation_id is not None:
             space.coverage.count(operation_id, status)
         else:
             space.coverage.count_unmatched(status)
-        if access_log.isEnabledFor(logging.INFO):
-            access_log.info("%s", json.dumps(_access_line(record), separators=(",", ":")))
+        lines = self.mock.access_lines
+        if lines is not None:  # `mockso serve`: written in batches by another thread
+            lines(record)
+        elif access_log.isEnabledFor(logging.INFO):
+            access_log.info("%s", access_line(record))
+
+
+def _path(raw: str) -> str:
+    """PATH_INFO as werkzeug's ``Request.path``: UTF-8 read back from WSGI's latin-1."""
+    text = raw if raw.isascii() else raw.encode("latin-1").decode("utf-8", "replace")
+    return "/" + text.lstrip("/")
+
+
+def _length(environ: Mapping[str, Any]) -> int:
+    """Content-Length as werkzeug reads it: none for chunked bodies or a bad value."""
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return 0
+    raw = environ.get("CONTENT_LENGTH", "")
+    return int(raw) if raw.isascii() and raw.isdigit() else 0
 
 
 def answer_of(response: Response) -> Answer:
@@ -131,18 +160,6 @@ def _error_message(answer: Answer) -> str | None:
     except (ValueError, AttributeError):
         return None
     return str(message) if message is not None else None
-
-
-def _access_line(record: Record) -> dict[str, Any]:
-    return {
-        "namespace": record.namespace,
-        "method": record.method,
-        "path": record.path,
-        "operationId": record.operation_id,
-        "status": record.status,
-        "ms": record.duration_ms,
-        "fault": record.fault,
-    }
 
 
 def error_answer(error: errors.MocksoError) -> Answer:
@@ -199,6 +216,15 @@ def checked(checker: ResponseChecker, operation: Operation, answer: Answer) -> A
     return error_answer(errors.ContractViolation(message))
 
 
+def _plain(environ: dict[str, Any], space: Any) -> bool:
+    """The answer came from the state alone: no Prefer, rule or fault bent it."""
+    return (
+        environ.get(SPACE_KEY) is space
+        and BENT_KEY not in environ
+        and faults.ENVIRON_KEY not in environ
+    )
+
+
 def start(environ: dict[str, Any], start_response: StartResponse, answer: Answer) -> list[bytes]:
     """Send ``answer`` as werkzeug's Response would: reason in capitals, no length or body on
     1xx and 204, no body for HEAD."""
@@ -222,34 +248,58 @@ class Gateway:
         spellings: ExactSpellings,
         recorder: Recorder,
         checker: ResponseChecker | None,
+        answers: AnswerCache | None = None,
     ) -> None:
         self.fallback = fallback
         self.table = PathTable(endpoints)
         self.spellings = spellings
         self.recorder = recorder
         self.checker = checker
+        self.answers = answers if answers is not None else AnswerCache()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
+            if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+                self.answers.clear()  # resets, rules and imported state: forget kept answers
             return self.fallback(environ, start_response)
         started = time.perf_counter()
-        req = Request(environ)
+        key = self.answers.key(environ)
+        space = self._space(environ) if key is not None else None
+        if space is not None and key is not None:
+            kept = self.answers.get(key, space)
+            if kept is not None:
+                environ[SPACE_KEY] = space
+                self.recorder.record(environ, kept.answer, kept.operation_id, started)
+                return start(environ, start_response, kept.answer)
+        req = FastRequest(environ)
         try:
             self.spellings.check(req.method, req.path)
         except errors.MethodNotAllowed as error:
             answer = error_answer(error)
-            self.recorder.record(req, answer, None, started)
+            self.recorder.record(environ, answer, None, started)
             return start(environ, start_response, answer)
         found = self.table.match(req.method, req.path)
         if found is None:  # Flask answers 404 and 405 with its Allow list, and records them
             return self.fallback(environ, start_response)
         endpoint, values = found
+        operation_id = endpoint.operation.operation_id
+        # Read before answering: a write racing this read leaves a kept answer already stale.
+        generation = space.store.generation if space is not None else 0
         try:
             answer = self._answer(endpoint, req, values)
         finally:
             req.close()  # uploaded file parts are spooled to temporary files, as Flask closes them
-        self.recorder.record(req, answer, endpoint.operation.operation_id, started)
+        self.recorder.record(environ, answer, operation_id, started)
+        if key is not None and space is not None and _plain(environ, space):
+            self.answers.put(key, Kept(space, generation, answer, operation_id))
         return start(environ, start_response, answer)
+
+    def _space(self, environ: dict[str, Any]) -> Any:
+        """The request's namespace, or None when its name is refused (the endpoint says why)."""
+        try:
+            return self.recorder.mock.spaces.get(environ.get(_NAMESPACE_KEY))
+        except errors.MocksoError:
+            return None
 
     def _answer(self, endpoint: Endpoint, req: Request, values: dict[str, str]) -> Answer:
         try:

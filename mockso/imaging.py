@@ -135,6 +135,23 @@ def sniff(data: bytes, *, max_pixels: int) -> Picture:
     ImageTooLarge when the declared width*height exceeds ``max_pixels`` (capped at Pillow's
     ``Image.MAX_IMAGE_PIXELS``, so Pillow's own bomb warning can never fire later).
     """
+    if type(data) is bytes and len(data) <= SNIFF_CACHE_MAX_BYTES:  # hashable, and small
+        return _sniff_again(data, max_pixels)
+    return _sniff(data, max_pixels)
+
+
+# Test suites upload the same fixture pictures again and again. Small ones are remembered by
+# content (hashing and comparing 64 KiB costs less than Pillow's parse); refusals are not kept.
+SNIFF_CACHE_MAX_BYTES = 64 * 1024
+SNIFF_CACHE_SIZE = 64
+
+
+@functools.lru_cache(maxsize=SNIFF_CACHE_SIZE)
+def _sniff_again(data: bytes, max_pixels: int) -> Picture:
+    return _sniff(data, max_pixels)
+
+
+def _sniff(data: bytes, max_pixels: int) -> Picture:
     fmt = _identify(data)
     limit = _pixel_limit(max_pixels)
     if fmt == "GIF":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Callable
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from mockso.handlers import Handler
 from mockso.handlers import Handlers
 from mockso.handlers import Reply
 from mockso.images import ImageService
+from mockso.journal import Record
 from mockso.namespaces import Spaces
 from mockso.negotiation import choose
 from mockso.negotiation import content_type_header
@@ -62,6 +64,9 @@ class Mock:
 
     def __init__(self, settings: Settings, contract: Contract | None = None) -> None:
         self.settings = settings
+        # Where `mockso serve` sends each request's journal record for its access log; when
+        # None, the lines go to the ``mockso.access`` logger instead.
+        self.access_lines: Callable[[Record], None] | None = None
         self.contract = contract or load_contracts(settings.contract_paths)
         self.seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
         self.zone = ZoneInfo(settings.timezone)

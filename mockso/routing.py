@@ -14,6 +14,7 @@ validators are prepared once, in ``Endpoint``.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from typing import cast
 from flask import Flask
 from flask import Response
 from flask import request
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request
@@ -45,12 +48,14 @@ from mockso.handlers import entity_id_parameter
 from mockso.negotiation import choose
 from mockso.negotiation import kind
 from mockso.negotiation import request_media_type
+from mockso.rules import NOTHING
 from mockso.rules import Directive
 from mockso.rules import parse_prefer
 from mockso.validation import RequestValidator
 
 ZONE_HEADER = "SO-TimeZone"
 SPACE_KEY = "mockso.space"  # the namespace a request was served in, for the journal
+BENT_KEY = "mockso.bent"  # set when a Prefer header or a rule bent the answer
 _TEMPLATE_PART = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _PARAMETER = re.compile(r"\{[^{}/]*\}")
 
@@ -77,6 +82,51 @@ def rule_for(path: str) -> str:
     return "/" + "/".join(parts)
 
 
+class FastHeaders(EnvironHeaders):
+    """werkzeug's view of the environ's headers, with each name's environ key worked out once.
+
+    A request reads a dozen headers (credentials, namespace, Prefer, Accept, SO-TimeZone, the
+    body's type, header parameters); werkzeug upper-cases each name on every read and walks
+    every header for ``getlist``. The environ holds one value per name (the server joins
+    repeats), so ``getlist`` is that value or nothing.
+    """
+
+    def _get_key(self, key: str) -> str:
+        if not isinstance(key, str):
+            raise BadRequestKeyError(key)
+        return cast(str, self.environ[_environ_key(key)])
+
+    def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
+        name = _environ_key(key)
+        value = self.environ.get(name)
+        # As werkzeug's iteration: Content-Type and -Length only from CONTENT_*, when not empty.
+        if value is None or name in _NOT_LISTED or (not value and not name.startswith("HTTP_")):
+            return []
+        if type is None:
+            return [value]
+        try:
+            return [type(value)]
+        except ValueError:
+            return []
+
+
+_NOT_LISTED = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
+
+
+@functools.lru_cache(maxsize=128)
+def _environ_key(name: str) -> str:
+    key = name.upper().replace("-", "_")
+    return key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"
+
+
+class FastRequest(Request):
+    """The gateway's request: werkzeug's, with ``FastHeaders``."""
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        super().__init__(environ)
+        self.headers = FastHeaders(environ)
+
+
 class Answer(NamedTuple):
     """An answer as plain data: status, headers (no Content-Length) and the whole body."""
 
@@ -98,6 +148,8 @@ class Endpoint:
         self.answers_json_or_xml = any(kind(t) in ("json", "xml") for t in self.offered)
         body = operation.request_body
         self.body_types = tuple(body.content) if body else ()
+        self.entity_id_name = entity_id_parameter(operation)
+        self.zone_declared = operation.parameter(ZONE_HEADER) is not None
 
     def __call__(self, **path_values: str) -> Response:
         """The Flask view (the gateway serves the same requests through ``respond``)."""
@@ -109,6 +161,8 @@ class Endpoint:
         space = self.runtime.spaces.get(req.headers.get(namespaces.HEADER))
         req.environ[SPACE_KEY] = space
         directive = self._directive(req, values, space)
+        if directive is not NOTHING:
+            req.environ[BENT_KEY] = True
         if directive.code is not None:  # any code the operation does not document is refused
             self.runtime.check_directive(self.operation, directive)
         if directive.delay_ms:
@@ -131,7 +185,7 @@ class Endpoint:
     def _directive(self, req: Request, values: dict[str, str], space: Any) -> Directive:
         """``Prefer`` for this request, over the namespace's first matching rule (counted down)."""
         prefer = parse_prefer(req.headers.getlist("Prefer"))
-        name = entity_id_parameter(self.operation)
+        name = self.entity_id_name
         raw = (values.get(name) or req.args.get(name, "")) if name else ""
         entity_id = int(raw) if raw.isascii() and raw.lstrip("-").isdigit() else None
         rule: Directive = space.rules.take(self.operation.operation_id, entity_id)
@@ -159,7 +213,7 @@ class Endpoint:
 
     def _zone(self, req: Request) -> Any:
         # Only operations that declare the header honour it (SuperOffice's DELETE does not).
-        header = req.headers.get(ZONE_HEADER) if self.operation.parameter(ZONE_HEADER) else None
+        header = req.headers.get(ZONE_HEADER) if self.zone_declared else None
         try:
             return dates.resolve_zone(header, self.runtime.zone)
         except ValueError as error:

@@ -160,6 +160,10 @@ class RuleBook:
             self._rules.append(rule)
             return rule
 
+    def __bool__(self) -> bool:
+        """True while any rule is waiting (read without the lock, as ``take`` does)."""
+        return bool(self._rules)
+
     def take(self, operation_id: str, entity_id: int | None) -> Directive:
         """The directive of the first rule that applies to this call, counting it down."""
         if not self._rules:  # read without the lock: a rule added meanwhile applies next call

@@ -82,6 +82,11 @@ class Store:
     def get(self, entity: str, entity_id: int) -> Entry | None:
         return self._entries.get((entity, entity_id))
 
+    @property
+    def generation(self) -> int:
+        """A number every change moves on: equal generations mean equal contents."""
+        return self._version
+
     def save_picture(
         self, entity: str, entity_id: int, data: bytes, build: Callable[[Info | None, int], Info]
     ) -> Entry:
@@ -119,6 +124,7 @@ class Store:
             old = self._entries.pop((entity, entity_id), None)
             if old is None:
                 return False
+            self._version += 1
             freed = len(old.data) if old.data else 0
             self._total_bytes -= freed
             self._budget.change(-freed, 0)
@@ -127,6 +133,7 @@ class Store:
     def reset(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._version += 1
             self._next_blob_id = 1
             self._budget.change(-self._total_bytes, 0)
             self._total_bytes = 0
@@ -146,6 +153,7 @@ class Store:
         with self._lock:
             self._budget.change(total - self._total_bytes, total)
             self._entries.clear()
+            self._version += 1
             self.scaled.clear()
             for key, data, info in items:
                 self._put(key, data, info)

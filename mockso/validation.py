@@ -48,11 +48,21 @@ def _date_time(value: object) -> bool:
     return True
 
 
+def _binary(value: object) -> bool:
+    """Any octets. A JSON or XML body can carry them only as a string, which
+    openapi-schema-validator 0.6 refuses (it wants bytes); 0.9 takes both."""
+    return True
+
+
 _OAS_FORMATS = OAS30Validator.FORMAT_CHECKER
 # OpenAPI's formats, except that a date-time may lack its offset: SuperOffice documents that
 # SO-TimeZone without ", includeTZOffset" gives local times with no offset.
 FORMAT_CHECKER = FormatChecker()
-FORMAT_CHECKER.checkers = {**_OAS_FORMATS.checkers, "date-time": (_date_time, ())}
+FORMAT_CHECKER.checkers = {
+    **_OAS_FORMATS.checkers,
+    "date-time": (_date_time, ()),
+    "binary": (_binary, ()),
+}
 
 
 def describe(schema: Schema) -> str:
@@ -90,7 +100,7 @@ _ACCEPTED_CACHE = 1024  # accepted raw values remembered per parameter (ids repe
 @dataclass(frozen=True)
 class _CheckedParameter:
     parameter: Parameter
-    validator: OAS30Validator
+    validator: Any  # an OAS30Validator; a class in openapi-schema-validator 0.9, a value in 0.6
     # Raw text already accepted → its typed value. The check is a pure function of the text,
     # and jsonschema is the dearest step of a small request; bounded, so varied ids cannot grow it.
     accepted: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -180,7 +190,7 @@ class RequestValidator:
         return found[0] if found else None
 
 
-def _compile(schema: Schema, cls: type[OAS30Validator]) -> OAS30Validator:
+def _compile(schema: Schema, cls: Any) -> Any:
     return cls(schema, format_checker=FORMAT_CHECKER)
 
 

@@ -139,6 +139,34 @@ def test_sniff_identifies_each_accepted_format_and_its_size(fmt: str) -> None:
     assert sniff(picture_bytes(fmt), max_pixels=LIMIT) == Picture(fmt, FORMATS[fmt], 40, 30)
 
 
+def test_sniff_remembers_small_pictures_by_content_but_not_refusals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mockso import imaging
+
+    parsed: list[int] = []
+    real = imaging._sniff
+
+    def counting(data: bytes, max_pixels: int) -> Picture:
+        parsed.append(len(data))
+        return real(data, max_pixels)
+
+    monkeypatch.setattr(imaging, "_sniff", counting)
+    imaging._sniff_again.cache_clear()
+    data = picture_bytes("PNG")
+    first = sniff(data, max_pixels=LIMIT)
+    assert sniff(bytes(bytearray(data)), max_pixels=LIMIT) == first  # equal bytes, another object
+    assert len(parsed) == 1
+    assert sniff(bytearray(data), max_pixels=LIMIT) == first  # not hashable: parsed, not kept
+    with pytest.raises(ImageTooLarge):
+        sniff(data, max_pixels=10)  # the limit is part of what is remembered
+    for _ in range(2):
+        with pytest.raises(NotAnImage):
+            sniff(data[:40], max_pixels=LIMIT)
+    assert parsed.count(40) == 2  # a refusal is parsed again each time
+    imaging._sniff_again.cache_clear()
+
+
 def test_formats_map_each_pillow_format_to_its_mime_type() -> None:
     assert dict(FORMATS) == {
         "PNG": "image/png",

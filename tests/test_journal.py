@@ -214,7 +214,7 @@ def test_no_access_log_line_is_built_when_the_logger_is_off(
     from mockso import gateway as app_module
 
     built: list[object] = []
-    monkeypatch.setattr(app_module, "_access_line", built.append)
+    monkeypatch.setattr(app_module, "access_line", built.append)
     logging.getLogger("mockso.access").setLevel(logging.WARNING)
     try:
         api.info("Person", 1)
