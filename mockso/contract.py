@@ -105,7 +105,7 @@ class Operation:
     security: tuple[Mapping[str, Any], ...]
     extensions: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def success(self) -> Response:
         """The first documented 2xx response."""
         for status in sorted(self.responses):

@@ -65,6 +65,13 @@ class ImageService:
         self._entity_extras: dict[str, dict[str, Any]] = {}
         self._associates: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        # Read on every save: looked up once here rather than in the contract each time.
+        raw = contract.component_schemas.get(INFO_SCHEMA, {}).get("properties", {})
+        self._updated_by = raw.get("UpdatedBy")  # the raw $ref: an Associate to generate
+        self._conceptual = {
+            str(tag.get("name")): str(tag.get("x-conceptual-type", "PHOTO"))
+            for tag in reversed(contract.document.get("tags", []))  # the first of a name wins
+        }
 
     def register(self, handlers: Handlers) -> None:
         handlers.register("GetImage", self.get_image)
@@ -220,9 +227,7 @@ class ImageService:
 
     def _associate(self, principal: Principal) -> dict[str, Any] | None:
         """The associate a caller is, made once per caller and kept (bounded)."""
-        # The raw schema (a $ref), so the generator knows it makes an Associate.
-        raw = self.contract.component_schemas.get(INFO_SCHEMA, {}).get("properties", {})
-        schema = raw.get("UpdatedBy")
+        schema = self._updated_by
         if schema is None:
             return None  # a contract whose info has no UpdatedBy: nobody to name
         key = f"{principal.scheme}:{principal.fingerprint}"
@@ -239,7 +244,7 @@ class ImageService:
         return made
 
     def _conceptual_type(self, entity: str) -> str:
-        return str(self.contract.tag(entity).get("x-conceptual-type", "PHOTO"))
+        return self._conceptual.get(entity, "PHOTO")
 
     def _empty_info(self, entity: str) -> dict[str, Any]:
         """An ImageInfo with nothing in it, as the real API answers for an entity without one."""
