@@ -31,21 +31,22 @@ $(CHROMIUM):
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
-lint: $(STAMP)  ## ruff (lint + format check) and mypy --strict
-	$(BIN)/ruff check mockso tests
-	$(BIN)/ruff format --check mockso tests
+lint: $(STAMP)  ## ruff (lint + format check), mypy --strict, and the import layers
+	$(BIN)/ruff check mockso tests bench
+	$(BIN)/ruff format --check mockso tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix mockso tests
-	$(BIN)/ruff format mockso tests
+	$(BIN)/ruff check --fix mockso tests bench
+	$(BIN)/ruff format mockso tests bench
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis .schemathesis
 
 .PHONY: bench
 bench: $(STAMP)  ## mockso side by side with Prism and plain-WSGI ceilings -> bench/results.md (BENCH_ARGS=--quick)
-	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Deep fuzzing: the `fuzz` tests (schemathesis over every operation and check, stateful walks, the
 # app against a model, hostile input, concurrency) under the deep Hypothesis profile, then the

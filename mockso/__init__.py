@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-__version__ = "0.1.0"
+from mockso.core.version import __version__
+
 __all__ = ["__version__", "create_app"]
 
 if TYPE_CHECKING:

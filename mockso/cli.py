@@ -16,15 +16,15 @@ from typing import Any
 import click
 import yaml
 
-from mockso import __version__
 from mockso.app import create_app
 from mockso.app import get_mock
-from mockso.config import AUTH_MODES
-from mockso.config import Settings
-from mockso.contract import Contract
-from mockso.logs import AccessLines
-from mockso.server import Server
-from mockso.server import keep_large_buffers_off_the_heap
+from mockso.core.config import AUTH_MODES
+from mockso.core.config import Settings
+from mockso.core.contract import Contract
+from mockso.core.version import __version__
+from mockso.web.logs import AccessLines
+from mockso.web.server import Server
+from mockso.web.server import keep_large_buffers_off_the_heap
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -139,11 +139,11 @@ def contract() -> None:
 def contract_build(pages: tuple[str, ...], output: str | None, existing: str | None) -> None:
     """Build an OpenAPI 3.0.3 contract from reference pages (markdown or plain text)."""
     # Imported here: the builder's modules would add ~60 ms to every `mockso serve` start.
-    from mockso.builder import BuildError
-    from mockso.builder import build
-    from mockso.builder import dump
-    from mockso.builder import read_pages
-    from mockso.docpages import PageError
+    from mockso.build.builder import BuildError
+    from mockso.build.builder import build
+    from mockso.build.builder import dump
+    from mockso.build.builder import read_pages
+    from mockso.build.pages import PageError
 
     try:
         found, skipped = read_pages(pages)
@@ -160,7 +160,7 @@ def contract_build(pages: tuple[str, ...], output: str | None, existing: str | N
 
 
 def _read_yaml(path: str) -> dict[str, Any]:
-    from mockso.builder import BuildError
+    from mockso.build.builder import BuildError
 
     try:
         document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))

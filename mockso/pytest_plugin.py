@@ -51,7 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from mockso.config import AUTH_MODES
+    from mockso.core.config import AUTH_MODES
 
     auth = config.getoption("mockso_auth", None)
     if auth is not None and auth not in AUTH_MODES:

@@ -9,31 +9,27 @@ process, so a test needs no HTTP calls to the control API. No pytest import.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from collections.abc import Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import yaml
 from flask import Flask
 
 from mockso.app import create_app
 from mockso.app import get_mock
-from mockso.config import Settings
-from mockso.contract import Contract
-from mockso.errors import MocksoError
-from mockso.handlers import entity_id_parameter
-from mockso.journal import Query
-from mockso.journal import Record
-from mockso.mock import Mock
-from mockso.rules import Rule
-from mockso.rules import directive_from
-from mockso.server import Server
+from mockso.control import reports
+from mockso.core.config import Settings
+from mockso.core.contract import Contract
+from mockso.core.errors import MocksoError
+from mockso.core.journal import Query
+from mockso.core.journal import Record
+from mockso.core.mock import Mock
+from mockso.core.rules import Rule
+from mockso.web.server import Server
 
 
 class MockServer:
@@ -149,15 +145,9 @@ class MockServer:
             namespace=namespace,
             since=since,
             until=until,
+            limit=limit,
         )
-        if namespace is None:
-            spaces = self.mock.spaces.all()
-        else:
-            found = self.mock.spaces.find(namespace)
-            spaces = [found] if found is not None else []
-        records = [record for space in spaces for record in space.journal.find(query)]
-        records.sort(key=lambda record: record.time, reverse=True)  # stable: ties keep order
-        return records[:limit] if limit is not None else records
+        return reports.journal(self.mock, query)
 
     def rule(
         self,
@@ -177,17 +167,6 @@ class MockServer:
         ``entity_id`` or all: answer the contract's ``code`` (its example or a generated body),
         a named ``example``, a ``dynamic`` payload from ``seed``, after ``delay`` ms, or a
         connection ``fault`` (reset, empty, malformed). ``reset`` removes rules."""
-        try:
-            operation = self.mock.contract.operation(operation_id)
-        except KeyError:
-            raise ValueError(
-                f"{operation_id!r} is not an operation of {self.mock.contract.source}; "
-                "`mockso routes` lists them"
-            ) from None
-        if times is not None and times < 1:
-            raise ValueError(f"times={times!r}: a rule applies at least once (None: always)")
-        if entity_id is not None and entity_id_parameter(operation) is None:
-            raise ValueError(f"{operation_id} names no entity, so its rules take no entity_id")
         values = {
             "code": code,
             "example": example,
@@ -196,21 +175,20 @@ class MockServer:
             "delay": delay,
             "fault": fault,
         }
-        # Checked now, as the control API does: an undocumented code or unknown example would
-        # otherwise reach the client as a 400 that a test would take for its own mistake.
         with _as_value_error():
-            directive = directive_from(values, "rule")
-            if not directive:
-                raise ValueError(f"a rule says how to answer: give one of {', '.join(values)}")
-            self.mock.check_directive(operation, directive)
-            space = self.mock.spaces.get(namespace)
-        return space.rules.add(operation_id, directive, times=times, entity_id=entity_id)
+            return self.mock.add_rule(
+                operation_id,
+                values,
+                times=times,
+                entity_id=entity_id,
+                namespace=namespace,
+            )
 
     def state(self, namespace: str | None = None) -> dict[str, Any]:
         """The stored pictures and their ImageInfo, as ``load`` takes them back
         (``{"format": "mockso-state/1", ...}``, pictures in base64)."""
         # Imported on use, so that a MockServer never asked for state does not need snapshots.
-        from mockso.snapshots import export_state
+        from mockso.core.snapshots import export_state
 
         with _as_value_error():
             return export_state(self.mock, namespace)
@@ -220,26 +198,23 @@ class MockServer:
     ) -> None:
         """Replace the stored pictures with ``fixtures``: what ``state`` returned, or the path
         of a JSON or YAML file holding it."""
-        from mockso.snapshots import import_state
+        from mockso.core.fixtures import read_fixtures
+        from mockso.core.snapshots import import_state
 
-        data = _read(fixtures) if isinstance(fixtures, str | os.PathLike) else fixtures
-        with _as_value_error():
-            import_state(self.mock, dict(data), namespace)
-
-
-def _read(path: str | os.PathLike[str]) -> Mapping[str, Any]:
-    """A state document from a file: JSON by its suffix, YAML otherwise."""
-    text = Path(path).read_text(encoding="utf-8")
-    data = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{path}: a state document is a mapping at the top level")
-    return data
+        if isinstance(fixtures, str | os.PathLike):
+            # Read as a fixtures file is: unquoted YAML dates stay the text they are in JSON.
+            data, where = read_fixtures(fixtures), f"{os.fspath(fixtures)}: "
+        else:
+            data, where = dict(fixtures), ""
+        with _as_value_error(where):
+            import_state(self.mock, data, namespace)
 
 
 @contextmanager
-def _as_value_error() -> Iterator[None]:
-    """mockso's HTTP errors (a bad namespace, a bad directive) as the ValueError Python expects."""
+def _as_value_error(where: str = "") -> Iterator[None]:
+    """mockso's HTTP errors (a bad namespace, a bad directive) as the ValueError Python expects,
+    after ``where`` (the file a document came from)."""
     try:
         yield
     except MocksoError as error:
-        raise ValueError(error.message) from error
+        raise ValueError(where + error.message) from error

@@ -1,4 +1,5 @@
-"""Shared fixtures: a seeded app (frozen clock, deterministic data), its client, and credentials."""
+"""Shared fixtures: a seeded app (frozen clock, deterministic data), its mock, its client, the
+credentials, and the client with them (``api``)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers import AUTH
+from helpers import Api
 from hypothesis import HealthCheck
 from hypothesis import settings
 
 from mockso.app import create_app
+from mockso.app import get_mock
+from mockso.core.mock import Mock
 
 # Hypothesis profiles. `ci` (loaded here, so `make test` uses it) is Hypothesis's defaults made
 # reproducible (derandomized, no deadline: shared runners are slow); the fuzz tests run a small
@@ -46,7 +50,13 @@ def _strict_mode(_no_mockso_environment: None, monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.fixture
 def app() -> Flask:
-    return create_app({"seed": 1})
+    """A seeded app, in strict mode whatever the environment says."""
+    return create_app({"seed": 1, "strict": True})
+
+
+@pytest.fixture
+def mock(app: Flask) -> Mock:
+    return get_mock(app)
 
 
 @pytest.fixture
@@ -58,3 +68,9 @@ def client(app: Flask) -> FlaskClient:
 def auth() -> dict[str, str]:
     """The docs' sample credentials, tje0:Tje0."""
     return dict(AUTH)
+
+
+@pytest.fixture
+def api(client: FlaskClient, auth: dict[str, str]) -> Api:
+    """The app's client, sending the sample credentials."""
+    return Api(client, auth)

@@ -12,14 +12,16 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from werkzeug.test import TestResponse
 
-from mockso.contract import Contract
-from mockso.contract import Operation
-from mockso.handlers import entity_id_parameter
-from mockso.handlers import entity_of
+from mockso.core.contract import Contract
+from mockso.core.contract import Operation
+from mockso.core.handlers import entity_id_parameter
+from mockso.core.handlers import entity_of
+from mockso.web.gateway import Gateway
 
 CONTRACT = Contract.from_path()
 # The docs' sample credentials: Basic base64("tje0:Tje0").
@@ -305,3 +307,10 @@ def assert_blob_id(response: TestResponse) -> int:
     value = json.loads(response.get_data())
     assert type(value) is int, value
     return value
+
+
+def gateway_of(app: Flask) -> Gateway:
+    """The gateway that answers the mocked API inside an app made by ``create_app``."""
+    front = app.wsgi_app.app  # type: ignore[attr-defined]  # inside FaultMiddleware
+    assert isinstance(front, Gateway)
+    return front

@@ -53,8 +53,8 @@ from schemathesis.core.jsonschema import DRAFT4_SUPPLEMENTAL_FORMATS
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.openapi.checks import UseAfterFree
 
-from mockso.contract import Contract
-from mockso.validation import FORMAT_CHECKER
+from mockso.core.contract import Contract
+from mockso.core.validation import FORMAT_CHECKER
 
 CONTRACT = Contract.from_path()
 XSI = "http://www.w3.org/2001/XMLSchema-instance"

@@ -1,4 +1,4 @@
-"""mockso.answers: a read's answer is given again only while nothing it came from has changed.
+"""mockso.web.cache: a read's answer is given again only while nothing it came from has changed.
 
 The app-level tests count the calls that reach an endpoint: a kept answer must skip the endpoint,
 and every change (a write, another header, a rule, a reset, an import, another namespace) must
@@ -13,14 +13,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers import AUTH
+from helpers import gateway_of
 from helpers import png
 
-from mockso import gateway
-from mockso.answers import AnswerCache
-from mockso.answers import Kept
 from mockso.app import get_mock
-from mockso.routing import Answer
-from mockso.routing import Endpoint
+from mockso.core.answers import Answer
+from mockso.web.cache import AnswerCache
+from mockso.web.cache import Kept
+from mockso.web.endpoint import Endpoint
 
 INFO = "/api/v1/Person/1/ImageInfo"
 IMAGE = "/api/v1/Person/1/Image"
@@ -38,12 +38,6 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(Endpoint, "respond", counting)
     return seen
-
-
-def _front(app: Flask) -> gateway.Gateway:
-    front = app.wsgi_app.app  # type: ignore[attr-defined]  # inside FaultMiddleware
-    assert isinstance(front, gateway.Gateway)
-    return front
 
 
 def _get(client: FlaskClient, path: str = INFO, **headers: str) -> tuple[int, bytes]:
@@ -212,7 +206,7 @@ def test_a_rule_added_later_is_applied_to_a_read_already_kept(
 ) -> None:
     _save(client, png())
     assert _get(client)[0] == 200
-    assert len(_front(app).answers) == 1
+    assert len(gateway_of(app).answers) == 1
     operation_id = get_mock(app).spaces.default.journal.find()[0].operation_id
     get_mock(app).spaces.default.rules.add(operation_id, _directive(code=404), times=1)
     assert _get(client)[0] == 404
@@ -220,7 +214,7 @@ def test_a_rule_added_later_is_applied_to_a_read_already_kept(
 
 
 def _directive(**fields: Any) -> Any:
-    from mockso.rules import Directive
+    from mockso.core.rules import Directive
 
     return Directive(**fields)
 
@@ -228,7 +222,7 @@ def _directive(**fields: Any) -> Any:
 def test_requests_with_a_body_are_never_kept(app: Flask, client: FlaskClient) -> None:
     response = client.get(INFO, data=b"x", headers={**AUTH, "Content-Type": "text/plain"})
     assert response.status_code in (200, 400, 415)
-    assert len(_front(app).answers) == 0
+    assert len(gateway_of(app).answers) == 0
 
 
 def test_crashes_are_never_kept(
@@ -239,7 +233,7 @@ def test_crashes_are_never_kept(
 
     monkeypatch.setattr(Endpoint, "respond", broken)
     assert _get(client)[0] == 500
-    assert len(_front(app).answers) == 0
+    assert len(gateway_of(app).answers) == 0
 
 
 # --- the cache's own bounds -------------------------------------------------------------------

@@ -17,10 +17,10 @@ from helpers import tiff
 import mockso
 from mockso.app import create_app
 from mockso.app import get_mock
-from mockso.clock import FrozenClock
-from mockso.config import Settings
-from mockso.images import ImageService
-from mockso.mock import Mock
+from mockso.core.clock import FrozenClock
+from mockso.core.config import Settings
+from mockso.core.images import ImageService
+from mockso.core.mock import Mock
 
 
 def test_create_app_needs_no_arguments() -> None:

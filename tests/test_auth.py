@@ -1,4 +1,4 @@
-"""mockso.auth: the contract's security schemes in lenient, strict and off mode."""
+"""mockso.core.auth: the contract's security schemes in lenient, strict and off mode."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from mockso.auth import ANONYMOUS
-from mockso.auth import CHALLENGE
-from mockso.auth import Authenticator
-from mockso.auth import Credentials
-from mockso.auth import Principal
-from mockso.contract import Contract
-from mockso.errors import Unauthorized
+from mockso.core.auth import ANONYMOUS
+from mockso.core.auth import CHALLENGE
+from mockso.core.auth import Authenticator
+from mockso.core.auth import Credentials
+from mockso.core.auth import Principal
+from mockso.core.contract import Contract
+from mockso.core.errors import Unauthorized
 
 SCHEMES = Contract.from_path().security_schemes
 CHALLENGE_HEADERS = {"WWW-Authenticate": 'Basic realm="SuperOffice Username or Ticket"'}

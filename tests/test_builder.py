@@ -15,16 +15,16 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from mockso.builder import BUILD_HEADING
-from mockso.builder import DERIVED_ID
-from mockso.builder import BuildError
-from mockso.builder import build
-from mockso.builder import dump
-from mockso.builder import entity_of_path
-from mockso.builder import merge
-from mockso.builder import read_pages
-from mockso.docpages import Page
-from mockso.docpages import parse_text
+from mockso.build.builder import BUILD_HEADING
+from mockso.build.builder import DERIVED_ID
+from mockso.build.builder import BuildError
+from mockso.build.builder import build
+from mockso.build.builder import dump
+from mockso.build.builder import entity_of_path
+from mockso.build.builder import merge
+from mockso.build.builder import read_pages
+from mockso.build.pages import Page
+from mockso.build.pages import parse_text
 
 PAGES = Path(__file__).resolve().parent / "pages"
 GOOD = sorted(path for path in PAGES.glob("*.*") if path.name != "post_image_contact.txt")

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
+from helpers import AUTH
 
 from mockso.cli import cli
-from mockso.contract import Contract
-
-AUTH = {"Authorization": "Basic dGplMDpUamUw"}
+from mockso.core.contract import Contract
 
 
 def test_routes_lists_every_operation_of_the_contract() -> None:

@@ -1,4 +1,4 @@
-"""mockso.clock: the wall clock, and a frozen one that advances 1 ms per reading."""
+"""mockso.core.clock: the wall clock, and a frozen one that advances 1 ms per reading."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from datetime import timezone
 
 import pytest
 
-from mockso.clock import DEFAULT_FROZEN_START
-from mockso.clock import FrozenClock
-from mockso.clock import SystemClock
-from mockso.clock import make_clock
+from mockso.core.clock import DEFAULT_FROZEN_START
+from mockso.core.clock import FrozenClock
+from mockso.core.clock import SystemClock
+from mockso.core.clock import make_clock
 
 MS = timedelta(milliseconds=1)
 

@@ -1,4 +1,4 @@
-"""Tests for mockso.codecs: safe decoding of JSON, XML and form bodies, and answer encoding."""
+"""Tests for mockso.core.codecs: safe decoding of JSON, XML and form bodies, and answer encoding."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from mockso.codecs import MAP_ITEM_NAME
-from mockso.codecs import MAX_DEPTH
-from mockso.codecs import CodecError
-from mockso.codecs import decode_form
-from mockso.codecs import decode_json
-from mockso.codecs import decode_xml
-from mockso.codecs import encode_json
-from mockso.codecs import encode_xml
+from mockso.core.codecs import MAP_ITEM_NAME
+from mockso.core.codecs import MAX_DEPTH
+from mockso.core.codecs import CodecError
+from mockso.core.codecs import decode_form
+from mockso.core.codecs import decode_json
+from mockso.core.codecs import decode_xml
+from mockso.core.codecs import encode_json
+from mockso.core.codecs import encode_xml
 
 SERIALIZATION_NS = "http://schemas.microsoft.com/2003/10/Serialization/"
 ENTITY_NS = "http://schemas.datacontract.org/2004/07/SuperOffice.CRM.Services"
@@ -642,7 +642,7 @@ def test_a_thousand_form_fields_are_accepted() -> None:
 
 
 def test_xml_safe_replaces_what_xml_cannot_carry_and_keeps_the_rest() -> None:
-    from mockso.codecs import xml_safe
+    from mockso.core.codecs import xml_safe
 
     value = {"Description": "a\x01b\tc", "Inner": {"Name": "\ufffe"}, "Size": 3, "Nil": None}
 

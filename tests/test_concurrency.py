@@ -32,19 +32,19 @@ from typing import Any
 
 import pytest
 import requests
+from helpers import AUTH
 from PIL import Image
 
 from mockso.app import create_app
-from mockso.clock import DEFAULT_FROZEN_START
-from mockso.config import Settings
-from mockso.server import Server
+from mockso.core.clock import DEFAULT_FROZEN_START
+from mockso.core.config import Settings
+from mockso.web.server import Server
 
 pytestmark = [pytest.mark.live, pytest.mark.fuzz]
 
 THREADS = 16
 OPERATIONS = 500
 PEOPLE = range(1, 7)
-AUTH = {"Authorization": "Basic dGplMDpUamUw"}
 KINDS = ["save", "save", "put", "put", "image", "info", "info", "delete"]
 FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif"}
 EMPTY_DATE = datetime(1, 1, 1, tzinfo=UTC)

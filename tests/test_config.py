@@ -1,4 +1,4 @@
-"""mockso.config: defaults, then MOCKSO_* environment text, then explicit values."""
+"""mockso.core.config: defaults, then MOCKSO_* environment text, then explicit values."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from mockso.config import AUTH_MODES
-from mockso.config import ENV_PREFIX
-from mockso.config import Settings
-from mockso.config import from_environ
+from mockso.core.config import AUTH_MODES
+from mockso.core.config import ENV_PREFIX
+from mockso.core.config import Settings
+from mockso.core.config import from_environ
 
 NO_ENV: dict[str, str] = {}
 

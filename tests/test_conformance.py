@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mockso.conformance import ResponseChecker
-from mockso.contract import Contract
+from mockso.core.conformance import ResponseChecker
+from mockso.core.contract import Contract
 
 CONTRACT = Contract.from_path()
 GET_INFO = CONTRACT.operation("v1PersonEntity_GetImageInfo")
@@ -79,12 +79,14 @@ def test_a_missing_required_header_is_a_problem() -> None:
 
 
 def test_strict_mode_turns_a_violating_answer_into_a_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpers import gateway_of
+
     from mockso import create_app
-    from mockso.handlers import Reply
+    from mockso.core.handlers import Reply
 
     app = create_app({"seed": 1, "strict": True})
     # Given a handler that answers a string where the contract says int32
-    endpoint = app.view_functions["v1PersonEntity_SaveImage"]
+    endpoint = gateway_of(app).router.endpoints["v1PersonEntity_SaveImage"]
     monkeypatch.setattr(endpoint, "handler", lambda call: Reply(value="not a number"))
 
     answer = app.test_client().put(

@@ -321,7 +321,8 @@ def test_a_wheel_installed_outside_the_repository_serves_its_bundled_contracts(
 ) -> None:
     venv = fresh_venv(tmp_path, build_wheel(tmp_path))
     python = str(venv / "bin" / "python")
-    where = run([python, "-c", "import mockso.contract as c; print(c.DEFAULT_CONTRACT)"], tmp_path)
+    code = "import mockso.core.contract as c; print(c.DEFAULT_CONTRACT)"
+    where = run([python, "-c", code], tmp_path)
     installed = Path(where.strip()).parent
 
     running = launch(["mockso", "serve"], image_environ(venv / "bin", 0), tmp_path)

@@ -1,4 +1,4 @@
-"""mockso.contract: loading an OpenAPI 3.0 document into read-only operations, refs inlined."""
+"""mockso.core.contract: loading an OpenAPI 3.0 document into read-only operations, refs inlined."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from mockso.contract import DEFAULT_CONTRACT
-from mockso.contract import Contract
-from mockso.contract import MediaType
-from mockso.errors import ContractError
+from mockso.core.contract import DEFAULT_CONTRACT
+from mockso.core.contract import Contract
+from mockso.core.contract import MediaType
+from mockso.core.errors import ContractError
 
 BUNDLED: dict[str, Any] = yaml.safe_load(DEFAULT_CONTRACT.read_text(encoding="utf-8"))
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")

@@ -22,14 +22,14 @@ from helpers import png
 from openapi_spec_validator import validate
 
 import mockso
-from mockso.builder import DERIVED_ID
-from mockso.builder import build
-from mockso.builder import dump
-from mockso.builder import read_pages
+from mockso.build.builder import DERIVED_ID
+from mockso.build.builder import build
+from mockso.build.builder import dump
+from mockso.build.builder import read_pages
 from mockso.cli import cli
-from mockso.contract import DEFAULT_CONTRACT
-from mockso.contract import Contract
-from mockso.contract import Operation
+from mockso.core.contract import DEFAULT_CONTRACT
+from mockso.core.contract import Contract
+from mockso.core.contract import Operation
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 PAGES = Path(__file__).resolve().parent / "pages"

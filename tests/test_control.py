@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from helpers import AUTH
 from helpers import CONTRACT
@@ -22,33 +21,17 @@ from openapi_spec_validator import validate
 from werkzeug.test import TestResponse
 
 from mockso import __version__
-from mockso import routing
 from mockso.app import create_app
-from mockso.app import get_mock
-from mockso.contract import Contract
-from mockso.control import HANDLERS
-from mockso.mock import Mock
-from mockso.reports import escape_label
-from mockso.snapshots import control_contract
+from mockso.control.api import HANDLERS
+from mockso.control.reports import escape_label
+from mockso.core.contract import Contract
+from mockso.core.mock import Mock
+from mockso.core.snapshots import control_contract
+from mockso.web import endpoint
 
 CONTROL = control_contract()
 GET_INFO = operation("Person", "GetImageInfo")
 GET_IMAGE = operation("Person", "GetImage")
-
-
-@pytest.fixture
-def app() -> Flask:
-    return create_app({"seed": 1, "strict": True})
-
-
-@pytest.fixture
-def mock(app: Flask) -> Mock:
-    return get_mock(app)
-
-
-@pytest.fixture
-def api(client: FlaskClient) -> Api:
-    return Api(client, AUTH)
 
 
 def in_namespace(name: str) -> dict[str, str]:
@@ -526,7 +509,7 @@ def test_a_rule_with_a_delay_sleeps_before_answering(
     client: FlaskClient, api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(routing.time, "sleep", slept.append)
+    monkeypatch.setattr(endpoint.time, "sleep", slept.append)
     add_rule(client, operationId=GET_INFO.operation_id, delay=250)
 
     assert api.info("Person", 1).status_code == 200

@@ -19,27 +19,11 @@ from helpers import png
 from helpers import tiff
 from werkzeug.test import TestResponse
 
-from mockso import dashboard
 from mockso.app import create_app
-from mockso.app import get_mock
-from mockso.mock import Mock
+from mockso.control import dashboard
+from mockso.core.mock import Mock
 
 CREDENTIALS = Path(__file__).with_name("fuzz-credentials.yaml")
-
-
-@pytest.fixture
-def app() -> Flask:
-    return create_app({"seed": 1, "strict": True})
-
-
-@pytest.fixture
-def mock(app: Flask) -> Mock:
-    return get_mock(app)
-
-
-@pytest.fixture
-def api(client: FlaskClient) -> Api:
-    return Api(client, AUTH)
 
 
 def in_namespace(name: str) -> dict[str, str]:

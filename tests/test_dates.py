@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockso import dates
+from mockso.core import dates
 
 HAVE_TZDB = bool(zoneinfo.available_timezones())
 needs_tzdb = pytest.mark.skipif(not HAVE_TZDB, reason="this machine has no zoneinfo database")

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from mockso.docpages import KNOWN_COMPONENTS
-from mockso.docpages import DocType
-from mockso.docpages import Page
-from mockso.docpages import PageError
-from mockso.docpages import UnknownPage
-from mockso.docpages import derived_operation_id
-from mockso.docpages import known_component
-from mockso.docpages import parse_file
-from mockso.docpages import parse_text
-from mockso.docpages import parse_type
+from mockso.build.pages import KNOWN_COMPONENTS
+from mockso.build.pages import DocType
+from mockso.build.pages import Page
+from mockso.build.pages import PageError
+from mockso.build.pages import UnknownPage
+from mockso.build.pages import derived_operation_id
+from mockso.build.pages import known_component
+from mockso.build.pages import parse_file
+from mockso.build.pages import parse_text
+from mockso.build.pages import parse_type
 
 PAGES = Path(__file__).resolve().parent / "pages"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/tiff")

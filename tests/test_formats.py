@@ -11,7 +11,7 @@ import pytest
 from faker import Faker
 from faker.providers.company.en_US import Provider as Company
 
-from mockso import formats
+from mockso.core import formats
 
 DOCS_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T(\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)([+-]\d{2}:\d{2})")
 

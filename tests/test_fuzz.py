@@ -37,8 +37,8 @@ from schemathesis.core.transport import Response
 
 from mockso.app import create_app
 from mockso.app import get_mock
-from mockso.config import Settings
-from mockso.dates import ZONE_CODES
+from mockso.core.config import Settings
+from mockso.core.dates import ZONE_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT / "contracts" / "superoffice-images.yaml"

@@ -1,9 +1,5 @@
-"""The gateway serves the contract's operations without Flask, and answers exactly as Flask would.
-
-Every app runs its requests for the mocked API through the gateway; its ``fallback`` is the plain
-Flask app. Two apps with the same seed (frozen clock, same data) get the same requests, one through
-the gateway and one straight into Flask: status, headers, body and journal must agree.
-"""
+"""The gateway is the one road of the mocked API: it routes, answers, records and checks every
+request outside ``/__mockso/``, its 404 and 405 included, and leaves the control API to Flask."""
 
 from __future__ import annotations
 
@@ -12,16 +8,18 @@ from typing import Any
 import pytest
 from flask import Flask
 from helpers import AUTH
+from helpers import gateway_of
 from helpers import multipart
 from helpers import png
 from werkzeug.test import EnvironBuilder
 from werkzeug.test import run_wsgi_app
 
-from mockso import gateway
 from mockso.app import create_app
 from mockso.app import get_mock
-from mockso.contract import Contract
-from mockso.routing import Endpoint
+from mockso.core import errors
+from mockso.core.contract import Contract
+from mockso.core.journal import Query
+from mockso.web.endpoint import Endpoint
 
 XML = {"Accept": "application/xml"}
 _FORM = multipart(png(), "file")
@@ -67,12 +65,6 @@ def _send(wsgi: Any, method: str, path: str, headers: dict[str, str], body: byte
     return status, sorted(response_headers.items()), data
 
 
-def _front(app: Flask) -> gateway.Gateway:
-    front = app.wsgi_app.app  # type: ignore[attr-defined]  # inside FaultMiddleware
-    assert isinstance(front, gateway.Gateway)
-    return front
-
-
 def _journal(app: Flask) -> list[tuple[Any, ...]]:
     mock = get_mock(app)
     records = [r for space in mock.spaces.all() for r in space.journal.find()]
@@ -81,15 +73,44 @@ def _journal(app: Flask) -> list[tuple[Any, ...]]:
     )
 
 
-def test_the_gateway_answers_every_request_as_flask_alone_does() -> None:
-    through_gateway, flask_alone = create_app({"seed": 3}), create_app({"seed": 3})
-    plain = _front(flask_alone).fallback
+def test_every_answer_of_the_sequence_is_journaled_once_with_its_operation() -> None:
+    app = create_app({"seed": 3})
+    answers = [_send(app, method, path, headers, body) for method, path, headers, body in SEQUENCE]
 
-    for method, path, headers, body in SEQUENCE:
-        expected = _send(plain, method, path, headers, body)
-        assert _send(through_gateway, method, path, headers, body) == expected, (method, path)
+    records = [
+        r for space in get_mock(app).spaces.all() for r in space.journal.find(Query(limit=1000))
+    ]
+    sent = []
+    for (method, path, _, _), (status, _, _) in zip(SEQUENCE, answers, strict=True):
+        path, _, query = path.partition("?")
+        sent.append((method, path, query, int(status.split()[0])))
+    assert sorted(sent) == sorted((r.method, r.path, r.query, r.status) for r in records)
 
-    assert _journal(through_gateway) == _journal(flask_alone)
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "allow"),
+    [
+        ("PATCH", "/api/v1/Person/1/Image", 405, {"GET", "HEAD", "POST", "PUT", "DELETE"}),
+        ("OPTIONS", "/api/v1/person/1/imageinfo", 405, {"GET", "HEAD", "PUT"}),
+        ("GET", "/api/v1/Contact/1/ImageInfo", 405, {"PUT"}),  # the exact twin spelling
+        ("GET", "/api/v1/Nobody/1/Image", 404, None),
+        ("GET", "/api/v1/Person/1/Image/", 404, None),
+        ("GET", "/", 404, None),
+    ],
+)
+def test_the_gateway_answers_unknown_paths_and_methods_itself(
+    method: str, path: str, status: int, allow: set[str] | None
+) -> None:
+    app = create_app({"seed": 1})
+
+    answer_status, headers, body = _send(app, method, path, {}, None)
+
+    assert answer_status.startswith(str(status))
+    assert b'"Error":true' in body
+    listed = dict(headers).get("Allow")
+    assert (set(listed.split(", ")) if listed else None) == allow
+    [record] = get_mock(app).spaces.default.journal.find()
+    assert (record.operation_id, record.status) == (None, status)
 
 
 @pytest.mark.parametrize(
@@ -106,29 +127,17 @@ def test_the_gateway_answers_every_request_as_flask_alone_does() -> None:
         ("GET", "/__mockso/health", None),
     ],
 )
-def test_the_path_table_matches_as_the_flask_rules_do(
+def test_the_router_finds_the_operation_of_a_request(
     method: str, path: str, served: str | None
 ) -> None:
-    app = create_app({"seed": 1})
-    found = _front(app).table.match(method, path)
-    assert (found[0].operation.operation_id if found else None) == _flask_endpoint(
-        app, method, path
-    )
-    if served is not None:
-        assert found is not None
-        assert found[0].operation.operation_id.lower() == served.lower()
-        assert list(found[1].values()) == ["7"]
-    else:
-        assert found is None
-
-
-def _flask_endpoint(app: Flask, method: str, path: str) -> str | None:
-    adapter = app.url_map.bind("localhost")
-    try:
-        endpoint, _ = adapter.match(path, method=method)
-    except Exception:  # any routing failure means "no operation"
-        return None
-    return str(endpoint) if not str(endpoint).startswith("mockso_control") else None
+    router = gateway_of(create_app({"seed": 1})).router
+    if served is None:
+        with pytest.raises(errors.MocksoError):
+            router.resolve(method, path)
+        return
+    endpoint, values = router.resolve(method, path)
+    assert endpoint.operation.operation_id.lower() == served.lower()
+    assert list(values.values()) == ["7"]
 
 
 def test_a_crash_in_a_handler_is_a_500_error_object_and_is_journaled(
@@ -157,7 +166,7 @@ def test_the_control_api_is_left_to_flask() -> None:
 def test_the_gateway_is_built_from_the_contract_it_serves() -> None:
     contract = Contract.from_path()
     app = create_app({"seed": 1}, contract=contract)
-    rows = _front(app).table._rows
+    rows = gateway_of(app).router._rows
     assert sorted(e.operation.operation_id for _, _, e in rows) == sorted(
         op.operation_id for op in contract
     )

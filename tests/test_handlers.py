@@ -1,4 +1,4 @@
-"""mockso.handlers: operationIds to actions, entities and their id parameter, handler look-up."""
+"""mockso.core.handlers: operationIds to actions, entities and their id parameter, handlers."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from mockso.auth import ANONYMOUS
-from mockso.contract import Contract
-from mockso.contract import Operation
-from mockso.handlers import Call
-from mockso.handlers import Handlers
-from mockso.handlers import Reply
-from mockso.handlers import action_of
-from mockso.handlers import entity_id_parameter
-from mockso.handlers import entity_of
+from mockso.core.auth import ANONYMOUS
+from mockso.core.contract import Contract
+from mockso.core.contract import Operation
+from mockso.core.handlers import Call
+from mockso.core.handlers import Handlers
+from mockso.core.handlers import Reply
+from mockso.core.handlers import action_of
+from mockso.core.handlers import entity_id_parameter
+from mockso.core.handlers import entity_of
 
 CONTRACT = Contract.from_path()
 ENTITY_IDS = {

@@ -1,7 +1,7 @@
 """Hostile input against a live server: each gets a clear 4xx with the error object, the server
 stays up, and the state is exactly what it was.
 
-Every case runs against a fresh ``mockso.server.Server`` (strict mode) holding a known state:
+Every case runs against a fresh ``mockso.web.server.Server`` (strict mode) holding a known state:
 a picture and a description on Person 1. Afterwards a normal request must work, every entity a
 case could touch must read back byte for byte as before, and the next save must get blob id 2
 (a refused save must not use up an id). Bytes that ``requests`` will not send go over a raw
@@ -22,19 +22,19 @@ from typing import Any
 
 import pytest
 import requests
+from helpers import AUTH
+from helpers import BASIC_TJE0
 from helpers import jpeg
 from helpers import multipart
 from helpers import png
 
 from mockso.app import create_app
-from mockso.config import Settings
-from mockso.server import Server
+from mockso.core.config import Settings
+from mockso.web.server import Server
 
 pytestmark = [pytest.mark.live, pytest.mark.fuzz]
 
-BASIC = "Basic dGplMDpUamUw"
-AUTH = {"Authorization": BASIC}
-RAW_AUTH = f"Authorization: {BASIC}\r\n".encode()
+RAW_AUTH = f"Authorization: {BASIC_TJE0}\r\n".encode()
 ERROR_KEYS = {"Error", "ErrorType", "ErrorMessage", "ErrorSource"}
 # Entities whose pictures and ImageInfo are compared before and after every case.
 WATCHED = [("Person", 1), ("Person", 2), ("Person", 3), ("Contact", 1)]

@@ -49,11 +49,11 @@ from helpers import tiff
 from helpers import url
 from werkzeug.test import TestResponse
 
-from mockso import imaging
 from mockso.app import create_app
 from mockso.app import get_mock
-from mockso.dates import parse_datetime
-from mockso.handlers import entity_id_parameter
+from mockso.core import imaging
+from mockso.core.dates import parse_datetime
+from mockso.core.handlers import entity_id_parameter
 
 ALL_OPERATIONS = [(entity, action) for entity in ENTITIES for action in ACTIONS]
 SUCCESS = {action: 204 if action == "DeleteImageContent" else 200 for action in ACTIONS}
@@ -75,11 +75,6 @@ INFO_TYPES = (
     "application/json-patch+json",
     "application/merge-patch+json",
 )
-
-
-@pytest.fixture
-def api(client: FlaskClient, auth: dict[str, str]) -> Api:
-    return Api(client, auth)
 
 
 def app_with(**config: Any) -> tuple[Flask, Api]:

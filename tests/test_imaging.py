@@ -1,4 +1,4 @@
-"""Tests for mockso.imaging: sniffing uploads, rendering scaled/converted copies, placeholders.
+"""Tests for mockso.core.imaging: sniffing uploads, rendering scaled/converted copies, placeholders.
 
 Every picture is built in memory with Pillow or crafted byte by byte (for headers that declare
 sizes no real file should have). setup.cfg turns warnings into errors, so any Pillow
@@ -18,16 +18,16 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from mockso.imaging import FORMATS
-from mockso.imaging import PLACEHOLDER_KINDS
-from mockso.imaging import ImageError
-from mockso.imaging import ImageTooLarge
-from mockso.imaging import NotAnImage
-from mockso.imaging import Picture
-from mockso.imaging import normalize_format
-from mockso.imaging import placeholder
-from mockso.imaging import render
-from mockso.imaging import sniff
+from mockso.core.imaging import FORMATS
+from mockso.core.imaging import PLACEHOLDER_KINDS
+from mockso.core.imaging import ImageError
+from mockso.core.imaging import ImageTooLarge
+from mockso.core.imaging import NotAnImage
+from mockso.core.imaging import Picture
+from mockso.core.imaging import normalize_format
+from mockso.core.imaging import placeholder
+from mockso.core.imaging import render
+from mockso.core.imaging import sniff
 
 LIMIT = 25_000_000
 PILLOW_LIMIT = Image.MAX_IMAGE_PIXELS
@@ -142,7 +142,7 @@ def test_sniff_identifies_each_accepted_format_and_its_size(fmt: str) -> None:
 def test_sniff_remembers_small_pictures_by_content_but_not_refusals(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from mockso import imaging
+    from mockso.core import imaging
 
     parsed: list[int] = []
     real = imaging._sniff

@@ -17,12 +17,12 @@ from helpers import operation
 from helpers import png
 
 from mockso.app import get_mock
-from mockso.faults import FaultInjected
-from mockso.journal import Coverage
-from mockso.journal import Journal
-from mockso.journal import Query
-from mockso.journal import Record
-from mockso.snapshots import control_contract
+from mockso.core.journal import Coverage
+from mockso.core.journal import Journal
+from mockso.core.journal import Query
+from mockso.core.journal import Record
+from mockso.core.snapshots import control_contract
+from mockso.web.faults import FaultInjected
 
 START = datetime(2026, 1, 5, 8, 30, tzinfo=UTC)
 
@@ -166,11 +166,6 @@ def test_clearing_coverage_forgets_unmatched_requests_too() -> None:
 # --- the app's request hook -------------------------------------------------------------------
 
 
-@pytest.fixture
-def api(app: Flask) -> Api:
-    return Api(app.test_client(), AUTH)
-
-
 def test_every_request_to_the_mocked_api_is_journaled_with_what_it_sent(
     app: Flask, api: Api
 ) -> None:
@@ -211,7 +206,7 @@ def test_the_access_log_line_names_the_fault(api: Api, caplog: pytest.LogCapture
 def test_no_access_log_line_is_built_when_the_logger_is_off(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mockso import gateway as app_module
+    from mockso.web import gateway as app_module
 
     built: list[object] = []
     monkeypatch.setattr(app_module, "access_line", built.append)

@@ -1,4 +1,4 @@
-"""mockso.logs: the access log's lines are written in batches, in order, and none is lost."""
+"""mockso.web.logs: the access log's lines are written in batches, in order, and none is lost."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import time
 from datetime import UTC
 from datetime import datetime
 
-from mockso.journal import Record
-from mockso.logs import AccessLines
-from mockso.logs import access_line
+from mockso.core.journal import Record
+from mockso.web.logs import AccessLines
+from mockso.web.logs import access_line
 
 
 def _record(index: int, **fields: object) -> Record:

@@ -18,8 +18,8 @@ from helpers import png
 from openapi_schema_validator import OAS30Validator
 
 from mockso.app import create_app
-from mockso.contract import Contract
-from mockso.fixtures import load_fixtures
+from mockso.core.contract import Contract
+from mockso.core.fixtures import load_fixtures
 
 THING = {
     "type": "object",

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from helpers import AUTH
+from helpers import CONCEPTUAL_TYPES
 from helpers import Api
 from helpers import gif
 from helpers import jpeg
@@ -30,19 +31,13 @@ from hypothesis.stateful import rule
 from PIL import Image
 
 from mockso.app import create_app
-from mockso.config import Settings
+from mockso.core.config import Settings
 
 pytestmark = pytest.mark.fuzz
 
 DEEP = settings.get_current_profile_name() == "fuzz"
 
 KEYS = [("Person", 1), ("Person", 2), ("Contact", 1), ("Product", 3), ("Project", 1)]
-CONCEPTUAL = {
-    "Contact": "CONTACTPHOTO",
-    "Person": "PERSONPHOTO",
-    "Product": "PRODUCTPHOTO",
-    "Project": "PROJECTPHOTO",
-}
 PICTURES = [
     (png(3, 2), "image/png"),
     (png(5, 5, "RGBA"), "image/png"),
@@ -123,7 +118,7 @@ class AppAgainstModel(RuleBasedStateMachine):
         info.update(
             BlobId=self.next_blob_id, BlobSize=len(data), OriginalSize=len(data), MimeType=mime
         )
-        info["ConceptualType"] = info["ConceptualType"] or CONCEPTUAL[key[0]]
+        info["ConceptualType"] = info["ConceptualType"] or CONCEPTUAL_TYPES[key[0]]
         self.infos[key] = info
         self.pictures[key] = data
         self.next_blob_id += 1

@@ -12,14 +12,14 @@ from helpers import png
 
 from mockso.app import create_app
 from mockso.app import get_mock
-from mockso.errors import BadRequest
-from mockso.namespaces import DEFAULT
-from mockso.namespaces import HEADER
-from mockso.namespaces import Spaces
-from mockso.namespaces import check_name
-from mockso.rules import Directive
-from mockso.store import Budget
-from mockso.store import Store
+from mockso.core.errors import BadRequest
+from mockso.core.namespaces import DEFAULT
+from mockso.core.namespaces import HEADER
+from mockso.core.namespaces import Spaces
+from mockso.core.namespaces import check_name
+from mockso.core.rules import Directive
+from mockso.core.store import Budget
+from mockso.core.store import Store
 
 
 def spaces(limit: int = 4, max_bytes: int = 1000) -> Spaces:

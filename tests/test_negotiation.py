@@ -1,16 +1,16 @@
-"""mockso.negotiation: media type kinds, Accept, Content-Type."""
+"""mockso.core.negotiation: media type kinds, Accept, Content-Type."""
 
 from __future__ import annotations
 
 import pytest
 
-from mockso.errors import NotAcceptable
-from mockso.errors import UnsupportedMediaType
-from mockso.negotiation import accepts
-from mockso.negotiation import choose
-from mockso.negotiation import content_type_header
-from mockso.negotiation import kind
-from mockso.negotiation import request_media_type
+from mockso.core.errors import NotAcceptable
+from mockso.core.errors import UnsupportedMediaType
+from mockso.core.negotiation import accepts
+from mockso.core.negotiation import choose
+from mockso.core.negotiation import content_type_header
+from mockso.core.negotiation import kind
+from mockso.core.negotiation import request_media_type
 
 INFO = (
     "application/json",

@@ -23,8 +23,8 @@ from openapi_schema_validator import oas30_format_checker
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from mockso.payloads import PayloadGenerator
-from mockso.payloads import full_name_from
+from mockso.core.payloads import PayloadGenerator
+from mockso.core.payloads import full_name_from
 
 
 def ref(name: str) -> dict[str, Any]:
@@ -264,7 +264,7 @@ def test_a_different_seed_or_key_gives_a_different_payload(
 def test_payloads_do_not_depend_on_the_process_hash_seed(generator: PayloadGenerator) -> None:
     script = (
         "import json, sys; from tests.test_payloads import COMPONENTS, BLOB;"
-        "from mockso.payloads import PayloadGenerator;"
+        "from mockso.core.payloads import PayloadGenerator;"
         "print(json.dumps(PayloadGenerator(COMPONENTS, 2017).generate(BLOB, key='Person/1')))"
     )
     environment = {**os.environ, "PYTHONHASHSEED": "12345"}

@@ -1,40 +1,47 @@
-"""URL rules from contract paths: case-insensitive literals, 404 and 405 as error objects, HEAD."""
+"""Routing of contract paths: case-insensitive literals, 404 and 405 as error objects, HEAD."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import cast
+
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from helpers import AUTH
 from helpers import CONTRACT
 from helpers import ENTITIES
 from helpers import Api
 from helpers import assert_error
+from helpers import gateway_of
 from helpers import png
-from werkzeug.exceptions import NotFound
-from werkzeug.routing import Map
-from werkzeug.routing import Rule
 
-from mockso.routing import LiteralSegment
-from mockso.routing import rule_for
-
-
-@pytest.fixture
-def api(client: FlaskClient, auth: dict[str, str]) -> Api:
-    return Api(client, auth)
+from mockso.core import errors
+from mockso.core.contract import Operation
+from mockso.core.contract import PathTemplate
+from mockso.web.endpoint import Endpoint
+from mockso.web.routing import Router
 
 
-def matcher(*paths: str) -> Map:
-    return Map(
-        [Rule(rule_for(path), endpoint=path) for path in paths],
-        converters={"lit": LiteralSegment},
+def matcher(*paths: str) -> Router:
+    operations = [
+        Operation(f"op{i}", "get", path, (), "", (), None, {}, ()) for i, path in enumerate(paths)
+    ]
+    return Router([cast(Endpoint, SimpleNamespace(operation=op)) for op in operations])
+
+
+def test_a_template_reads_literals_and_parameters_and_writes_a_flask_rule() -> None:
+    template = PathTemplate("/api/v1/Project/{projectId}/Image")
+
+    assert template.segments == (
+        ("api", False),
+        ("v1", False),
+        ("Project", False),
+        ("projectId", True),
+        ("Image", False),
     )
-
-
-def test_rule_for_turns_literals_into_converters_and_templates_into_variables() -> None:
-    assert rule_for("/api/v1/Project/{projectId}/Image") == (
-        "/<lit('api'):_lit0>/<lit('v1'):_lit1>/<lit('Project'):_lit2>"
-        "/<projectId>/<lit('Image'):_lit4>"
-    )
+    assert template.rule() == "/api/v1/Project/<projectId>/Image"
+    assert template.shape() == "/api/v1/project/{}/image"
 
 
 @pytest.mark.parametrize(
@@ -46,13 +53,18 @@ def test_rule_for_turns_literals_into_converters_and_templates_into_variables() 
         "/Api/v1/pRoJeCt/12/iMaGe",
     ],
 )
-def test_a_rule_matches_its_literals_in_any_case(path: str) -> None:
-    adapter = matcher("/api/v1/Project/{projectId}/Image").bind("localhost")
+def test_a_path_matches_its_literals_in_any_case(path: str) -> None:
+    endpoint, values = matcher("/api/v1/Project/{projectId}/Image").resolve("GET", path)
 
-    endpoint, values = adapter.match(path)
+    assert endpoint.operation.path == "/api/v1/Project/{projectId}/Image"
+    assert values == {"projectId": "12"}
 
-    assert endpoint == "/api/v1/Project/{projectId}/Image"
-    assert values["projectId"] == "12"
+
+def test_an_exact_pattern_keeps_letter_case() -> None:
+    pattern = PathTemplate("/api/v1/Project/{projectId}/Image").pattern(ignore_case=False)
+
+    assert pattern.match("/api/v1/Project/12/Image")
+    assert not pattern.match("/api/v1/project/12/Image")
 
 
 @pytest.mark.parametrize(
@@ -65,32 +77,40 @@ def test_a_rule_matches_its_literals_in_any_case(path: str) -> None:
         "/api/v1/Project/12/Image/extra",
         "/api/v1/Project//Image",
         "/api/v1/Pro.ect/12/Image",
+        "/api/v1/Project/12/Image/",
+        "//api/v1/Project/12/Image",
     ],
 )
-def test_a_rule_matches_nothing_but_its_literals(path: str) -> None:
-    adapter = matcher("/api/v1/Project/{projectId}/Image").bind("localhost")
-
-    with pytest.raises(NotFound):
-        adapter.match(path)
+def test_a_path_matches_nothing_but_its_literals(path: str) -> None:
+    with pytest.raises(errors.NotFound):
+        matcher("/api/v1/Project/{projectId}/Image").resolve("GET", path)
 
 
 def test_a_literal_with_regex_characters_is_matched_literally() -> None:
-    adapter = matcher("/api/v1.0/Thing+s/{id}").bind("localhost")
+    router = matcher("/api/v1.0/Thing+s/{id}")
 
-    assert adapter.match("/API/V1.0/thing+S/3")[1]["id"] == "3"
-    with pytest.raises(NotFound):
-        adapter.match("/api/v1x0/Thing+s/3")
+    assert router.resolve("GET", "/API/V1.0/thing+S/3")[1]["id"] == "3"
+    with pytest.raises(errors.NotFound):
+        router.resolve("GET", "/api/v1x0/Thing+s/3")
 
 
-def test_every_contract_path_has_a_rule(client: FlaskClient) -> None:
-    # The control API's rules (blueprint mockso_control) come from their own contract.
-    rules = {
-        rule.rule
-        for rule in client.application.url_map.iter_rules()
-        if not rule.endpoint.startswith("mockso_control.")
-    }
+def test_another_method_of_a_known_path_is_405_with_allow() -> None:
+    with pytest.raises(errors.MethodNotAllowed) as raised:
+        matcher("/api/v1/Project/{projectId}/Image").resolve("PUT", "/api/v1/project/1/image")
 
-    assert rules == {rule_for(op.path) for op in CONTRACT}
+    assert raised.value.headers == {"Allow": "GET, HEAD"}
+
+
+def test_every_contract_operation_is_routed(app: Flask) -> None:
+    router = gateway_of(app).router
+    for operation in CONTRACT:
+        path = operation.path.replace("{", "").replace("}", "")  # a value for each parameter
+        endpoint, _ = router.resolve(operation.method.upper(), path)
+        assert endpoint.operation is operation or endpoint.operation == operation
+
+
+def test_flask_serves_the_control_api_alone(app: Flask) -> None:
+    assert all(rule.endpoint.startswith("mockso_control.") for rule in app.url_map.iter_rules())
 
 
 @pytest.mark.parametrize(

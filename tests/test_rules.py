@@ -7,18 +7,18 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from helpers import AUTH
 
 from mockso.app import create_app
-from mockso.errors import BadRequest
-from mockso.rules import Directive
-from mockso.rules import Rule
-from mockso.rules import RuleBook
-from mockso.rules import directive_from
-from mockso.rules import parse_prefer
-from mockso.server import Server
+from mockso.core.errors import BadRequest
+from mockso.core.rules import Directive
+from mockso.core.rules import Rule
+from mockso.core.rules import RuleBook
+from mockso.core.rules import directive_from
+from mockso.core.rules import parse_prefer
+from mockso.web.server import Server
 
 INFO = "v1PersonEntity_GetImageInfo"
-AUTH = {"Authorization": "Basic dGplMDpUamUw"}
 
 # --- parse_prefer -----------------------------------------------------------------------------
 

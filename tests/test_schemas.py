@@ -1,4 +1,4 @@
-"""mockso.schemas: marshmallow schemas built from the contract's components."""
+"""mockso.core.schemas: marshmallow schemas built from the contract's components."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ import pytest
 from marshmallow import ValidationError
 from marshmallow import fields
 
-from mockso.contract import Contract
-from mockso.schemas import SchemaSet
-from mockso.schemas import SuperOfficeDateTime
-from mockso.schemas import TextBoolean
-from mockso.schemas import TextInteger
-from mockso.schemas import TextNested
-from mockso.schemas import output_zone
+from mockso.core.contract import Contract
+from mockso.core.schemas import SchemaSet
+from mockso.core.schemas import SuperOfficeDateTime
+from mockso.core.schemas import TextBoolean
+from mockso.core.schemas import TextInteger
+from mockso.core.schemas import TextNested
+from mockso.core.schemas import output_zone
 
 CONTRACT = Contract.from_path()
 COMPONENTS = CONTRACT.component_schemas

@@ -23,8 +23,8 @@ from helpers import png
 from helpers import url
 
 from mockso.app import create_app
-from mockso.contract import Operation
-from mockso.handlers import entity_of
+from mockso.core.contract import Operation
+from mockso.core.handlers import entity_of
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from helpers import AUTH
 from PIL import Image
 
 from mockso import create_app
-from mockso.server import Server
+from mockso.web.server import Server
 
 pytestmark = pytest.mark.live
-AUTH = {"Authorization": "Basic dGplMDpUamUw"}
 
 
 @pytest.fixture
@@ -168,6 +168,6 @@ def test_a_tab_in_a_header_value_is_allowed(server: Server) -> None:
 def test_the_allocator_is_tuned_where_the_c_library_is_glibc() -> None:
     import platform
 
-    from mockso.server import keep_large_buffers_off_the_heap
+    from mockso.web.server import keep_large_buffers_off_the_heap
 
     assert keep_large_buffers_off_the_heap() is (platform.libc_ver()[0] == "glibc")

@@ -21,29 +21,14 @@ from helpers import png
 
 from mockso.app import create_app
 from mockso.app import get_mock
-from mockso.errors import BadRequest
-from mockso.errors import InsufficientStorage
-from mockso.mock import Mock
-from mockso.snapshots import FORMAT
-from mockso.snapshots import export_state
-from mockso.snapshots import import_state
+from mockso.core.errors import BadRequest
+from mockso.core.errors import InsufficientStorage
+from mockso.core.mock import Mock
+from mockso.core.snapshots import FORMAT
+from mockso.core.snapshots import export_state
+from mockso.core.snapshots import import_state
 
 Document = dict[str, Any]
-
-
-@pytest.fixture
-def app() -> Flask:
-    return create_app({"seed": 1, "strict": True})
-
-
-@pytest.fixture
-def mock(app: Flask) -> Mock:
-    return get_mock(app)
-
-
-@pytest.fixture
-def api(client: FlaskClient) -> Api:
-    return Api(client, AUTH)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""mockso.store: pictures and ImageInfo by entity, blob ids, the byte cap and the scaled cache."""
+"""mockso.core.store: pictures and ImageInfo by entity, blob ids, byte cap, scaled cache."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from hypothesis.stateful import invariant
 from hypothesis.stateful import precondition
 from hypothesis.stateful import rule
 
-from mockso.store import ENTRY_OVERHEAD
-from mockso.store import Info
-from mockso.store import ScaledCache
-from mockso.store import Store
-from mockso.store import StoreFull
-from mockso.store import UnknownEntity
+from mockso.core.store import ENTRY_OVERHEAD
+from mockso.core.store import Info
+from mockso.core.store import ScaledCache
+from mockso.core.store import Store
+from mockso.core.store import StoreFull
+from mockso.core.store import UnknownEntity
 
 
 def info_with_blob_id(old: Info | None, blob_id: int) -> Info:

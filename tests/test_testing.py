@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import yaml
 from helpers import AUTH
 from helpers import png
 
-from mockso.contract import Contract
+from mockso.core.contract import Contract
 from mockso.testing import MockServer
 
 pytestmark = pytest.mark.live
@@ -287,6 +288,22 @@ def test_load_reads_a_json_or_yaml_file(server: MockServer, tmp_path: Path) -> N
         server.reset()
         server.load(tmp_path / name)
         assert server.state() == state, name
+
+
+def test_load_keeps_unquoted_yaml_dates_as_text_as_a_fixtures_file_does(
+    server: MockServer, tmp_path: Path
+) -> None:
+    save(server, 5)
+    state = server.state()
+    text = re.sub(r"'([0-9]{4}-[0-9]{2}-[0-9]{2}T[^']*)'", r"\1", yaml.safe_dump(state))
+    assert "UpdatedDate: 20" in text
+    path = tmp_path / "state.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    server.reset()
+    server.load(path)
+
+    assert server.state() == state
 
 
 def test_state_and_load_work_per_namespace(server: MockServer) -> None:

@@ -1,4 +1,4 @@
-"""mockso.validation: URL and header text coerced and checked, bodies checked, readable errors."""
+"""mockso.core.validation: URL and header text coerced and checked, bodies checked, clear errors."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockso.contract import Contract
-from mockso.errors import BadRequest
-from mockso.validation import FORMAT_CHECKER
-from mockso.validation import RequestValidator
-from mockso.validation import coerce
-from mockso.validation import describe
+from mockso.core.contract import Contract
+from mockso.core.errors import BadRequest
+from mockso.core.validation import FORMAT_CHECKER
+from mockso.core.validation import RequestValidator
+from mockso.core.validation import coerce
+from mockso.core.validation import describe
 
 CONTRACT = Contract.from_path()
 INTEGER = {"type": "integer", "format": "int32"}

@@ -4,20 +4,24 @@ Between ``wsgi_const`` (nothing but bytes) and mockso (Flask plus the contract's
 what Flask's request and response machinery alone costs on the same server stack. The view reads
 the body whole, as mockso does, and answers exactly what ``wsgi_const`` answers.
 
-Run it as ``python bench/apps/flask_const.py --port P`` (``mockso.server.Server``: cheroot).
+Run it as ``python bench/apps/flask_const.py --port P`` (``mockso.web.server.Server``: cheroot).
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from flask import Response
 from flask import request
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import wsgi_const  # noqa: E402  (a sibling script, not a package)
+if TYPE_CHECKING:  # mypy reads bench/apps as part of the bench package
+    from bench.apps import wsgi_const
+else:  # run as a script: its sibling is imported from this folder
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import wsgi_const
 
 METHODS = ["GET", "PUT", "POST", "DELETE"]
 

@@ -6,8 +6,8 @@ for ImageInfo, the bench's 20 KB PNG for GET Image (``BENCH_PNG20K``), its 64x64
 query asks for a size (``BENCH_PNG64``), a blob id for saves, 204 for DELETE.
 
 Run it as ``python bench/apps/wsgi_const.py --port P`` to serve it with the server stack
-``mockso serve`` uses (``mockso.server.Server``: cheroot, same thread count), or point gunicorn
-at ``wsgi_const:app``.
+``mockso serve`` uses (``mockso.web.server.Server``: cheroot, same thread count), or point
+gunicorn at ``wsgi_const:app``.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
 def serve(wsgi: Callable[..., Any], name: str) -> None:
     """Serve ``wsgi`` with mockso's server stack until SIGTERM."""
     from mockso.config import Settings
-    from mockso.server import Server
+    from mockso.web.server import Server
 
     parser = argparse.ArgumentParser(description=f"{name}: a bench ceiling app")
     parser.add_argument("--host", default="127.0.0.1")

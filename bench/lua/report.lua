@@ -1,8 +1,8 @@
 -- Shared by every bench script (loaded with dofile): the credentials, the file reader, an
 -- optional request budget and done(), which prints the run's figures as one JSON line that
--- bench.py reads.
+-- bench/load.py reads.
 --
--- BENCH_STOP_AFTER (per wrk thread): stop the thread after that many responses. bench.py uses it
+-- BENCH_STOP_AFTER (per wrk thread): stop the thread after that many responses. The bench uses it
 -- for the memory runs ("RSS after 100,000 requests"); -d still bounds the run.
 
 AUTH = "Basic dGplMDpUamUw" -- tje0:Tje0; mockso's default auth (lenient) accepts any Basic pair
