@@ -1,6 +1,6 @@
 """Building one OpenAPI 3.0.3 document from reference pages, and merging it into a contract.
 
-Built from the test pages in ``tests/pages`` (see test_docpages.py): four Contact operations on
+Built from the test pages in ``tests/pages`` (see test_pages.py): four Contact operations on
 two paths, Person's picture upload, a made-up statistics page with one property per type, and a
 plain-text page among the markdown ones.
 """

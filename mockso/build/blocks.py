@@ -1,7 +1,7 @@
 """The blocks both renderings of a reference page are cut into, and the lines they share.
 
-``markdownpages`` and ``plainpages`` each cut their rendering into the same :class:`Block` list
-(headings, fenced blocks, tables, paragraphs), so ``docsections`` reads either the same way. The
+``markdown`` and ``plaintext`` each cut their rendering into the same :class:`Block` list
+(headings, fenced blocks, tables, paragraphs), so ``sections`` reads either the same way. The
 title and request-line patterns live here because every stage needs them. No Flask import.
 """
 

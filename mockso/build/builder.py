@@ -1,6 +1,6 @@
 """Turn SuperOffice REST reference pages into one OpenAPI 3.0.3 document (``contract build``).
 
-Every fact in the output comes from a page (see ``docpages``): paths, methods, operationIds,
+Every fact in the output comes from a page (see ``pages``): paths, methods, operationIds,
 path/query/header parameters, request media types and body schemas, response codes with their
 descriptions, the answer's media types and schema, and the samples as examples. What the pages do
 not state is not invented; the few things derived here (an operationId for a page rendering that

@@ -88,7 +88,7 @@ class Components:
                 self.notes.append(note)
 
     def complete(self) -> None:
-        """Define the named types the pages refer to but do not define, from docpages' table."""
+        """Define the named types the pages refer to but do not define, from pages' table."""
         while self._wanted - set(self.schemas):
             name = sorted(self._wanted - set(self.schemas))[0]
             fields = known_component(name)

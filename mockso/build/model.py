@@ -1,6 +1,6 @@
 """What one SuperOffice REST reference page holds, as frozen dataclasses, and how reading fails.
 
-``docpages`` fills a :class:`Page`; ``builder`` reads one. Two errors tell a caller what to do
+``pages`` fills a :class:`Page`; ``builder`` reads one. Two errors tell a caller what to do
 with a file: :class:`PageError` (a reference page that breaks the template: fix it) and
 :class:`UnknownPage` (not a reference page at all: report it and skip it). No Flask import.
 """

@@ -12,14 +12,14 @@ in two renderings:
   space-separated line, section names as plain lines, navigation chrome before and after.
 
 Both are first cut into the same blocks (headings, fenced blocks, tables, paragraphs: see
-``markdownpages`` and ``plainpages``), then read section by section (``docsections``) into a
+``markdown`` and ``plaintext``), then read section by section (``sections``) into a
 :class:`Page`. A page that breaks the template raises :class:`PageError` (file, line, what was
 expected); a page that is not a reference page at all raises :class:`UnknownPage`, so a caller can
 report and skip it. Nothing is guessed: the plain rendering shows no operation id, so one is made
 from method and path and the page says so (``Page.id_derived``).
 
 This module is the entry point; the data classes and the docs' type vocabulary are re-exported
-from ``docmodel`` and ``doctypes``. No Flask import.
+from ``model`` and ``doctypes``. No Flask import.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ This rendering has no front matter, no markup and navigation chrome around the c
 title is the first ``METHOD Entity/...`` line, every table row is flattened to one
 space-separated line under a flattened header, and section names are plain lines. Everything
 after the copyright line is the site's footer. The blocks come out as the markdown reader's would,
-so ``docsections`` need not know which rendering it reads. No Flask import.
+so ``sections`` need not know which rendering it reads. No Flask import.
 """
 
 from __future__ import annotations

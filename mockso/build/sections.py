@@ -3,7 +3,7 @@
 After the title come the preamble (request line, summary, Path Part table) and ``##`` sections:
 Query String Parameters, Request Headers, Request Body: name, Response: type and the samples.
 Each section has one reader that checks the blocks under its heading and records what they say;
-``docpages`` then checks the whole and makes the :class:`~mockso.build.model.Page`. No Flask import.
+``pages`` then checks the whole and makes the :class:`~mockso.build.model.Page`. No Flask import.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The tables of a reference page read into rows: fields, header rows and response codes.
 
-A table block arrives as cells (``docblocks.Block.rows``, the header first); this module checks
+A table block arrives as cells (``blocks.Block.rows``, the header first); this module checks
 the header, each row's name and Type cell, and turns the rows into
 :class:`~mockso.build.model.Field` and :class:`~mockso.build.model.HeaderRow` values or ``(code,
 description)`` pairs. A bad row raises :class:`~mockso.build.model.PageError` with its line.

@@ -1,7 +1,7 @@
 """The dashboard at ``/__mockso/ui``: a web page to look at what a client did to the mock.
 
 Four control operations of ``contracts/mockso-control.yaml``, bound by operationId in
-``control.HANDLERS``: the page (a Jinja template, autoescaped), its script, style sheet and icon
+``api.HANDLERS``: the page (a Jinja template, autoescaped), its script, style sheet and icon
 (``static/``), a listing of the stored pictures with their ImageInfo but not their bytes, and one
 picture as stored or scaled to a thumbnail by ``imaging``. The pictures come from control routes,
 not from the mocked API, so the page shows them whatever the auth mode and without journaling

@@ -3,7 +3,7 @@
 A handler is bound to an operation by its operationId. SuperOffice's ids have the shape
 ``v1<Entity>[Entity]_<Action>[_POST]``, so one handler per *action* serves the same action on
 every entity; the entity is the operation's tag. An operation whose action has no handler is
-still answered, from its response schema (see routing). No Flask import.
+still answered, from its response schema (see web.endpoint). No Flask import.
 """
 
 from __future__ import annotations

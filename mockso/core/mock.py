@@ -1,9 +1,9 @@
 """One running mock: the contract, its state and the parts that answer, without the web layer.
 
 ``Mock`` owns everything one app needs (store, payload generator, marshmallow schemas, clock,
-authenticator, handlers) and knows how to turn bodies into data and data into bodies. The Flask
-layer (app, routing) only moves bytes between HTTP and this object, which keeps the whole
-behaviour testable without a server. No Flask import.
+authenticator, handlers) and knows how to turn bodies into data and data into bodies. The web
+layer (``mockso.web``) only moves bytes between HTTP and this object, which keeps the whole
+behaviour testable without a server. No Flask or werkzeug import.
 """
 
 from __future__ import annotations

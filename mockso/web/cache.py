@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 from typing import NamedTuple
 
+from mockso.core.answers import Answer
+
 # Kept answers, and the body bytes they may hold between them; when either is full the whole
 # cache is emptied (a mock's working set is small, and refilling costs one normal call each).
 MAX_ANSWERS = 1024
@@ -33,7 +35,7 @@ Key = tuple[Any, ...]
 class Kept(NamedTuple):
     space: Any
     generation: int
-    answer: Any  # routing.Answer
+    answer: Answer
     operation_id: str
 
 
