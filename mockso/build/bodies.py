@@ -17,8 +17,8 @@ from typing import Any
 
 from mockso.build.components import REF
 from mockso.build.components import Components
-from mockso.build.model import Page
 from mockso.build.doctypes import KNOWN_COMPONENTS
+from mockso.build.model import Page
 from mockso.build.wording import clean
 from mockso.build.wording import label
 

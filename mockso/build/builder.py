@@ -26,16 +26,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mockso.build.pages import parse_file
 from mockso.build import operations
 from mockso.build.components import shape
+from mockso.build.inconsistencies import inconsistencies
+from mockso.build.merging import merge
 from mockso.build.model import Field
 from mockso.build.model import Page
 from mockso.build.model import UnknownPage
-from mockso.build.inconsistencies import inconsistencies
-from mockso.build.merging import merge
 from mockso.build.operations import DERIVED_ID
 from mockso.build.operations import OPENAPI_VERSION
+from mockso.build.pages import parse_file
 from mockso.build.wording import entity_of_path
 from mockso.build.wording import label
 from mockso.build.yamldump import dump

@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
-from mockso.build.model import DocType
-from mockso.build.model import Field
-from mockso.build.model import Page
 from mockso.build.doctypes import KNOWN_COMPONENTS
 from mockso.build.doctypes import SCALARS
 from mockso.build.doctypes import known_component
+from mockso.build.model import DocType
+from mockso.build.model import Field
+from mockso.build.model import Page
 from mockso.build.wording import clean
 from mockso.build.wording import label
 

@@ -30,6 +30,15 @@ from pathlib import Path
 from mockso.build.blocks import METHODS
 from mockso.build.blocks import TITLE
 from mockso.build.blocks import Block
+from mockso.build.doctypes import COMPONENT_OF_PROPERTY
+from mockso.build.doctypes import KNOWN_COMPONENTS
+from mockso.build.doctypes import SCALARS
+from mockso.build.doctypes import known_component
+from mockso.build.doctypes import parse_type
+from mockso.build.markdown import front_matter
+from mockso.build.markdown import is_markdown
+from mockso.build.markdown import markdown_blocks
+from mockso.build.markdown import markdown_title
 from mockso.build.model import DocType
 from mockso.build.model import Field
 from mockso.build.model import HeaderRow
@@ -40,18 +49,9 @@ from mockso.build.model import ResponseDoc
 from mockso.build.model import SampleRequest
 from mockso.build.model import SampleResponse
 from mockso.build.model import UnknownPage
+from mockso.build.plaintext import plain_blocks
 from mockso.build.sections import Parts
 from mockso.build.sections import read_sections
-from mockso.build.doctypes import COMPONENT_OF_PROPERTY
-from mockso.build.doctypes import KNOWN_COMPONENTS
-from mockso.build.doctypes import SCALARS
-from mockso.build.doctypes import known_component
-from mockso.build.doctypes import parse_type
-from mockso.build.markdown import front_matter
-from mockso.build.markdown import is_markdown
-from mockso.build.markdown import markdown_blocks
-from mockso.build.markdown import markdown_title
-from mockso.build.plaintext import plain_blocks
 
 __all__ = [
     "COMPONENT_OF_PROPERTY",

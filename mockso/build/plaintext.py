@@ -15,9 +15,9 @@ from mockso.build.blocks import REQUEST_LINE
 from mockso.build.blocks import TITLE
 from mockso.build.blocks import Block
 from mockso.build.blocks import read_paragraph
+from mockso.build.doctypes import parse_type
 from mockso.build.model import PageError
 from mockso.build.model import UnknownPage
-from mockso.build.doctypes import parse_type
 
 # Flattened table headers and the cells they stand for.
 _TABLES: dict[str, tuple[str, ...]] = {

@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl
 from mockso.build import tables
 from mockso.build.blocks import REQUEST_LINE
 from mockso.build.blocks import Block
+from mockso.build.doctypes import TYPE_HELP
+from mockso.build.doctypes import parse_type
 from mockso.build.model import DocType
 from mockso.build.model import Field
 from mockso.build.model import HeaderRow
@@ -27,8 +29,6 @@ from mockso.build.model import SampleResponse
 from mockso.build.samples import sample_request
 from mockso.build.samples import sample_response
 from mockso.build.tables import NAME
-from mockso.build.doctypes import TYPE_HELP
-from mockso.build.doctypes import parse_type
 
 
 @dataclass

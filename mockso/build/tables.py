@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 
 from mockso.build.blocks import Block
+from mockso.build.doctypes import TYPE_HELP
+from mockso.build.doctypes import parse_type
 from mockso.build.model import Field
 from mockso.build.model import HeaderRow
 from mockso.build.model import PageError
-from mockso.build.doctypes import TYPE_HELP
-from mockso.build.doctypes import parse_type
 
 # A parameter, property, header or body name.
 NAME = re.compile(r"[A-Za-z_$][\w.$-]*")
