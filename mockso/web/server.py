@@ -9,10 +9,10 @@ on a pool of Python threads. granian is held below its next minor version (``set
 worker's constructor is not a public API, and ``tests/test_server.py`` pins what this relies on.
 
 Slow clients cost no thread while they send their headers (tokio waits for them, up to
-``HEADER_TIMEOUT``), and granian accepts up to ``BACKPRESSURE`` connections at once. A body is
-read while the app runs, so each read of it waits on another thread, for at most ``read_timeout``
-seconds in all: a body that stops arriving gets a 408 error object and its connection is closed,
-instead of holding an app thread for as long as the client likes.
+``HEADER_TIMEOUT``), and granian serves up to ``BACKPRESSURE`` connections at once. A body is
+read while the app runs, so each read of it runs on a reader thread while the app's thread waits
+at most ``read_timeout`` seconds in all: a body that stops arriving gets a 408 error object with
+``Connection: close`` (see ``_Counted`` for what the app's thread still waits for).
 
 The app is called as soon as the headers are in, so an oversized upload is refused from its
 Content-Length before a byte of it is read. Requests too broken to reach the app (a malformed
@@ -62,8 +62,9 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 # Connections the kernel queues before granian accepts them.
 BACKLOG = 1024
-# Connections granian holds at once, idle and half-sent ones included: tokio holds each for a
-# few kilobytes, so a crowd of slow clients cannot lock the others out.
+# Connections granian serves at once (it stops accepting beyond that), idle and half-sent ones
+# included: tokio holds each for a few kilobytes, so a crowd of slow clients cannot lock the
+# others out.
 BACKPRESSURE = 4096
 # Seconds a client may take to send its request line and headers, and an idle keep-alive
 # connection may stay open.
@@ -152,7 +153,7 @@ class TimedInput:
     granian's body reads block until the bytes asked for arrive; each runs on a ``readers``
     thread while the app's thread waits for it with a deadline. A read that misses it raises
     werkzeug's ``RequestTimeout``, which the gateway and the control API answer with a 408
-    error object; the stuck read ends when granian closes the connection after that answer.
+    error object; the stuck read ends when the client sends the rest or goes away.
     """
 
     def __init__(self, inner: Any, readers: Readers, timeout: float) -> None:
@@ -167,16 +168,15 @@ class TimedInput:
         now = time.monotonic()
         if self.deadline is None:
             self.deadline = now + self.timeout
+        late = RequestTimeout(f"The request body did not arrive within {self.timeout:g} seconds")
         if self.stuck is not None:  # the body is out of reach for good
-            raise RequestTimeout(f"The request body did not arrive within {self.timeout:g} seconds")
+            raise late
         future = self.readers.submit(call, *args)
         try:
             return future.result(timeout=max(self.deadline - now, 0))
         except FutureTimeout:
             self.stuck = future
-            raise RequestTimeout(
-                f"The request body did not arrive within {self.timeout:g} seconds"
-            ) from None
+            raise late from None
 
     def read(self, size: int | None = None) -> bytes:
         data: bytes = self._wait(self.inner.read, size)
@@ -211,6 +211,7 @@ class _Front:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         with self.idle:
             self.in_flight += 1
+        timed = None
         try:
             environ[WIRE_KEY] = True
             has_body = environ.get("CONTENT_LENGTH") not in (None, "", "0") or (
@@ -219,6 +220,8 @@ class _Front:
             timed = self._timed(environ) if has_body else None
             answer = self.app(environ, _closing(timed, environ, start_response))
         except BaseException:
+            if timed is not None and timed.stuck is not None:
+                _wait_out(timed.stuck)  # as _Counted does, before granian answers the 500
             self.done()
             raise
         if timed is not None and timed.stuck is not None:
@@ -248,12 +251,13 @@ class _Front:
 def _closing(
     timed: TimedInput | None, environ: dict[str, Any], start_response: StartResponse
 ) -> StartResponse:
-    """``start_response``, adding ``Connection: close`` once a body read has timed out."""
+    """``start_response``, adding ``Connection: close`` to a 408 or 413: the rest of the body is
+    never read, so the connection cannot carry another request (cheroot closed them too)."""
     if timed is None or not environ.get("SERVER_PROTOCOL", "").startswith("HTTP/1"):
         return start_response
 
     def closing(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        if timed.stuck is not None:  # the rest of the body is never read
+        if timed.stuck is not None or status.startswith("413"):
             headers = [*headers, ("Connection", "close")]
         return start_response(status, headers, exc_info)
 
@@ -280,8 +284,7 @@ class _Counted:
     def __iter__(self) -> Iterator[bytes]:
         yield from self.body
         if self.stuck is not None:
-            with contextlib.suppress(Exception):
-                self.stuck.result()
+            _wait_out(self.stuck)
 
     def close(self) -> None:
         if self.closed:
@@ -293,6 +296,12 @@ class _Counted:
                 close()
         finally:
             self.front.done()
+
+
+def _wait_out(read: Future[Any]) -> None:
+    """Wait, the GIL released, until a stuck body read has ended, however it ends."""
+    with contextlib.suppress(Exception):
+        read.result()
 
 
 class Server:
