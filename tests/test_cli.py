@@ -170,14 +170,14 @@ def test_serve_finishes_the_request_in_flight_when_stopped(
     answers: list[requests.Response] = []
 
     def slow_call() -> None:
-        headers = {**AUTH, "Prefer": "delay=1500"}
+        headers = {**AUTH, "Prefer": "delay=3000"}
         answers.append(
             requests.get(f"{url}/api/v1/Person/3/ImageInfo", headers=headers, timeout=15)
         )
 
     slow = threading.Thread(target=slow_call)
     slow.start()
-    time.sleep(0.5)  # the call is in the app by now, waiting out its delay
+    time.sleep(1.0)  # the call is in the app by now, waiting out its delay
     process.send_signal(stop)
     slow.join(timeout=20)
     output, _ = process.communicate(timeout=20)

@@ -69,6 +69,8 @@ BACKPRESSURE = 4096
 # Seconds a client may take to send its request line and headers, and an idle keep-alive
 # connection may stay open.
 HEADER_TIMEOUT = 10.0
+# The largest request head, in bytes (hyper's default read buffer for HTTP/1.1: 431 beyond it).
+HEAD_BYTES = HTTP1Settings.max_buffer_size
 # Seconds a request's body may take to arrive, counted from the app's first read of it.
 READ_TIMEOUT = 30.0
 # Threads that may wait on request bodies at once.
@@ -402,7 +404,8 @@ class Server:
             BACKPRESSURE,
             "auto",  # HTTP/1.1, and HTTP/2 for clients that ask
             HTTP1Settings(header_read_timeout=int(self.header_timeout * 1000)),
-            HTTP2Settings(),
+            # HTTP/1.1's limit on a head (hyper's read buffer) for HTTP/2's too, not 16 MB.
+            HTTP2Settings(max_headers_size=HEAD_BYTES),
             None,  # no static files
             self.tls is not None,
             cert,
