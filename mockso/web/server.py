@@ -254,7 +254,7 @@ def _closing(
     timed: TimedInput | None, environ: dict[str, Any], start_response: StartResponse
 ) -> StartResponse:
     """``start_response``, adding ``Connection: close`` to a 408 or 413: the rest of the body is
-    never read, so the connection cannot carry another request (cheroot closed them too)."""
+    never read, so the connection cannot carry another request."""
     if timed is None or not environ.get("SERVER_PROTOCOL", "").startswith("HTTP/1"):
         return start_response
 
