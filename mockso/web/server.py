@@ -271,8 +271,9 @@ class _Counted:
 
     After a body read timed out, the answer also waits for that read to end before it ends:
     granian, finishing a request, waits for its body while holding the GIL, and would stall
-    every thread for as long as the stuck read lasts. Streamed, the 408 is on the wire first;
-    hyper then closes the connection (``Connection: close``), which ends the read.
+    every thread for as long as the stuck read lasts. Streamed, the 408 is on the wire first,
+    whole (it has a Content-Length); hyper keeps the connection while the body is being read,
+    so the read, and this app thread, end when the client sends the rest or goes away.
     """
 
     def __init__(
