@@ -65,7 +65,15 @@ def cli() -> None:
 @click.option("--max-store-bytes", type=int, help="Cap on stored picture bytes (default 512 MB).")
 @click.option("--max-pixels", type=int, help="Largest picture in pixels (default 40,000,000).")
 @click.option("--strict/--no-strict", default=None, help="Check every answer against the contract.")
-@click.option("--threads", type=int, help="Worker threads (default 16).")
+@click.option("--threads", type=int, help="Threads that run the app (default 64).")
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False),
+    help="PEM certificate: serve https, and HTTP/2 to clients that ask (needs --tls-key).",
+)
+@click.option(
+    "--tls-key", type=click.Path(exists=True, dir_okay=False), help="PEM private key of --tls-cert."
+)
 @click.option(
     "--quiet/--no-quiet", default=None, help="No access log (one JSON line per request on stderr)."
 )
@@ -83,7 +91,17 @@ def serve(**options: Any) -> None:
         _log_to_stderr()
         lines = get_mock(app).access_lines = AccessLines()  # stderr
     keep_large_buffers_off_the_heap()
-    server = Server(app, settings.host, settings.port, settings.threads)
+    try:
+        server = Server(
+            app,
+            settings.host,
+            settings.port,
+            settings.threads,
+            tls_cert=settings.tls_cert,
+            tls_key=settings.tls_key,
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
     try:
         server.bind()
     except OSError as error:

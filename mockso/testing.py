@@ -66,7 +66,15 @@ class MockServer:
         if self._server is not None:
             raise RuntimeError(f"this MockServer is already serving on {self.url}")
         host, port = self._address
-        server = Server(self.app, host, port, threads=self.mock.settings.threads)
+        settings = self.mock.settings
+        server = Server(
+            self.app,
+            host,
+            port,
+            settings.threads,
+            tls_cert=settings.tls_cert,
+            tls_key=settings.tls_key,
+        )
         server.start()
         self._server = server
         return self
@@ -105,7 +113,8 @@ class MockServer:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:<port>``: the base URL of the running server."""
+        """``http://127.0.0.1:<port>`` (``https://`` with the ``tls_cert`` and ``tls_key``
+        settings): the base URL of the running server."""
         if self._server is None:
             raise RuntimeError(
                 "the MockServer is not running: call start() or use it as a context manager"

@@ -8,6 +8,8 @@ import re
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from helpers import AUTH
+from helpers import self_signed
 
 from mockso.cli import cli
 from mockso.core.contract import Contract
@@ -156,3 +159,67 @@ def test_serve_logs_one_json_line_per_request_on_stderr_unless_quiet(
     assert len(lines) == 1  # the control call is not logged
     assert lines[0]["operationId"] == "v1PersonEntity_GetImageInfo"
     assert (lines[0]["status"], lines[0]["namespace"], lines[0]["fault"]) == (200, "default", None)
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_serve_finishes_the_request_in_flight_when_stopped(
+    served: tuple[subprocess.Popen[str], str], stop: signal.Signals
+) -> None:
+    process, url = served
+    answers: list[requests.Response] = []
+
+    def slow_call() -> None:
+        headers = {**AUTH, "Prefer": "delay=3000"}
+        answers.append(
+            requests.get(f"{url}/api/v1/Person/3/ImageInfo", headers=headers, timeout=15)
+        )
+
+    slow = threading.Thread(target=slow_call)
+    slow.start()
+    time.sleep(1.0)  # the call is in the app by now, waiting out its delay
+    process.send_signal(stop)
+    slow.join(timeout=20)
+    output, _ = process.communicate(timeout=20)
+
+    assert [answer.status_code for answer in answers] == [200]
+    assert process.returncode == 0
+    assert "mockso stopped" in output
+
+
+@pytest.mark.live
+def test_serve_with_a_certificate_and_key_serves_https(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    # The certificate from the option, the key from the environment: both ways work.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSO_")}
+    env["MOCKSO_TLS_KEY"] = str(key)
+    command = [sys.executable, "-m", "mockso", "serve", "--port", "0", "--tls-cert", str(cert)]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        match = re.search(r"on (https://127\.0\.0\.1:\d+) ", banner)
+        assert match, banner
+        answer = requests.get(
+            f"{match.group(1)}/api/v1/Person/3/ImageInfo",
+            headers=AUTH,
+            verify=str(cert),
+            timeout=10,
+        )
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+
+    assert answer.status_code == 200
+    assert answer.json()["BlobId"] == 0
+
+
+def test_serve_refuses_a_certificate_without_its_key(tmp_path: Path) -> None:
+    cert = tmp_path / "cert.pem"
+    cert.write_text("not used\n")
+    result = CliRunner().invoke(cli, ["serve", "--tls-cert", str(cert)], env={})
+
+    assert result.exit_code == 1
+    assert "needs both a certificate and its key" in result.output

@@ -30,7 +30,8 @@ def test_nothing_set_gives_the_defaults() -> None:
     assert settings.max_upload == 20 * 1024 * 1024
     assert settings.max_store_bytes == 512 * 1024 * 1024
     assert settings.max_pixels == 40_000_000
-    assert settings.threads == 16
+    assert settings.threads == 64
+    assert (settings.tls_cert, settings.tls_key) == (None, None)
 
 
 def test_settings_are_frozen() -> None:
@@ -165,6 +166,19 @@ def test_strict_auth_with_credentials_is_accepted(tmp_path: Path) -> None:
     environ = {"MOCKSO_AUTH": "strict", "MOCKSO_CREDENTIALS": str(tmp_path / "c.yaml")}
     settings = Settings.load(environ=environ)
     assert (settings.auth, settings.credentials) == ("strict", str(tmp_path / "c.yaml"))
+
+
+@pytest.mark.parametrize("given", [{"MOCKSO_TLS_CERT": "c.pem"}, {"MOCKSO_TLS_KEY": "k.pem"}])
+def test_a_tls_certificate_without_its_key_or_the_reverse_is_a_value_error(
+    given: dict[str, str],
+) -> None:
+    with pytest.raises(ValueError, match="MOCKSO_TLS_CERT, MOCKSO_TLS_KEY"):
+        Settings.load(environ=given)
+
+
+def test_the_tls_files_come_from_the_environment() -> None:
+    settings = Settings.load(environ={"MOCKSO_TLS_CERT": "c.pem", "MOCKSO_TLS_KEY": "k.pem"})
+    assert (settings.tls_cert, settings.tls_key) == ("c.pem", "k.pem")
 
 
 @pytest.mark.parametrize("name", ["max_upload", "max_store_bytes", "max_pixels", "threads"])

@@ -23,10 +23,11 @@ import pytest
 import requests
 from helpers import AUTH
 from helpers import png
+from helpers import self_signed
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
-BANNER = re.compile(r"serving (\d+) operations of (\S+) on http://[^:]+:(\d+) ")
+BANNER = re.compile(r"serving (\d+) operations of (\S+) on (https?)://[^:]+:(\d+) ")
 
 
 # -- reading the Dockerfile -----------------------------------------------------------------
@@ -198,7 +199,7 @@ def launch(command: list[str], environ: dict[str, str], cwd: Path) -> Running:
         process.kill()
         rest, _ = process.communicate(timeout=10)
         pytest.fail(f"no banner from {command}: {banner}{rest}")
-    return Running(process, f"http://127.0.0.1:{match.group(3)}", environ, banner)
+    return Running(process, f"{match.group(3)}://127.0.0.1:{match.group(4)}", environ, banner)
 
 
 def stop(running: Running) -> tuple[int, str]:
@@ -256,6 +257,25 @@ def test_the_health_check_passes_against_the_running_command(container: Running)
     )
 
     assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.live
+def test_the_health_check_passes_over_https_when_a_certificate_is_set(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    environ = image_environ(Path(sys.executable).parent, free_port())
+    environ |= {"MOCKSO_TLS_CERT": str(cert), "MOCKSO_TLS_KEY": str(key)}
+    running = launch(exec_form(IMAGE.last("CMD")), environ, tmp_path)
+    try:
+        _, command = healthcheck()
+        check = subprocess.run(
+            command, env=environ, capture_output=True, text=True, timeout=30, check=False
+        )
+    finally:
+        status, _ = stop(running)
+
+    assert running.url.startswith("https://")
+    assert check.returncode == 0, check.stderr
+    assert status == 0
 
 
 @pytest.mark.live

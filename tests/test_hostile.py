@@ -78,10 +78,11 @@ def parse_answers(stream: bytes) -> list[Answer]:
     while stream:
         head, _, rest = stream.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
-        headers = dict(line.split(": ", 1) for line in lines[1:])
-        length = int(headers.get("Content-Length", len(rest)))
+        # Names in any case: hyper writes them in lower case.
+        headers = {name.lower(): value for name, value in (x.split(": ", 1) for x in lines[1:])}
+        length = int(headers.get("content-length", len(rest)))
         answers.append(
-            Answer(int(lines[0].split()[1]), headers.get("Content-Type", ""), rest[:length])
+            Answer(int(lines[0].split()[1]), headers.get("content-type", ""), rest[:length])
         )
         stream = rest[length:]
     return answers
@@ -199,6 +200,8 @@ class Case:
     statuses: tuple[int, ...]
     # Entities the case changes on purpose (their state is checked separately).
     stores: tuple[tuple[str, int], ...] = ()
+    # Refused by the HTTP layer (hyper) before the app is called: its empty 400, no error object.
+    plain: bool = False
 
 
 CASES = [
@@ -272,16 +275,28 @@ CASES = [
         "header value with CR LF and a request line (X-Test: a CRLF GET / ...)",
         lambda s: raw(s, request_with(b"X-Test: a\r\nGET / HTTP/1.1")),
         (400,),
+        plain=True,
     ),
     Case(
         "header value with CR LF CR LF and a second request (smuggled GET /)",
         lambda s: raw(s, request_with(b"X-Test: a\r\n\r\nGET / HTTP/1.1\r\nHost: x")),
         (200, 404),
     ),
-    Case("header value with a bare CR", lambda s: raw(s, request_with(b"X-Test: a\rb")), (400,)),
-    Case("header value with a NUL", lambda s: raw(s, request_with(b"X-Test: a\x00b")), (400,)),
-    Case("bare LF line ends", lambda s: raw(s, request_with(b"X-Test: a", line_end=b"\n")), (400,)),
-    Case("malformed request line", lambda s: raw(s, b"GET\r\n\r\n"), (400,)),
+    Case(
+        "header value with a bare CR",
+        lambda s: raw(s, request_with(b"X-Test: a\rb")),
+        (400,),
+        plain=True,
+    ),
+    Case(
+        "header value with a NUL",
+        lambda s: raw(s, request_with(b"X-Test: a\x00b")),
+        (400,),
+        plain=True,
+    ),
+    # RFC 9112 lets a server read a bare LF as a line end; hyper does.
+    Case("bare LF line ends", lambda s: raw(s, request_with(b"X-Test: a", line_end=b"\n")), (200,)),
+    Case("malformed request line", lambda s: raw(s, b"GET\r\n\r\n"), (400,), plain=True),
 ]
 
 
@@ -321,7 +336,9 @@ def test_hostile_input_gets_a_clear_answer_and_changes_nothing(server: Server, c
 
     assert tuple(answer.status for answer in answers) == case.statuses
     for answer in answers:
-        if answer.status >= 400:
+        if answer.status >= 400 and case.plain:
+            assert answer.body == b"", answer
+        elif answer.status >= 400:
             assert answer.content_type.startswith("application/json"), answer
             assert answer.error_type.endswith("Exception"), answer
     # The server is still up and its state is what it was (apart from what the case stored).

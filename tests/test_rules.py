@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -237,6 +238,21 @@ def test_prefer_fault_drops_the_connection_without_an_answer(server: Server, fau
         exchange(server, "GET", "/api/v1/Person/1/ImageInfo", Prefer=f"fault={fault}")
 
     assert still_serves(server)
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("fault", ["reset", "empty"])
+def test_not_a_byte_of_the_answer_reaches_the_client(server: Server, fault: str) -> None:
+    with socket.create_connection((server.host, server.port), timeout=10) as sock:
+        sock.sendall(
+            b"GET /api/v1/Person/1/ImageInfo HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Basic dGplMDpUamUw\r\nPrefer: fault=" + fault.encode() + b"\r\n\r\n"
+        )
+        received = b""
+        while chunk := sock.recv(65536):  # until the server closes (a FIN: no RST under granian)
+            received += chunk
+
+    assert received == b""
 
 
 @pytest.mark.live

@@ -13,6 +13,7 @@ import requests
 import yaml
 from helpers import AUTH
 from helpers import png
+from helpers import self_signed
 
 from mockso.core.contract import Contract
 from mockso.testing import MockServer
@@ -25,7 +26,7 @@ INFO = "v1PersonEntity_GetImageInfo"
 
 @pytest.fixture(scope="module")
 def shared() -> Iterator[MockServer]:
-    # Stopping a cheroot server waits out its poll interval: one server for the module.
+    # One server for the module: each test resets it, which is cheaper than a new one.
     with MockServer({"seed": 1}) as running:
         yield running
 
@@ -329,3 +330,15 @@ def test_a_bad_state_document_is_a_value_error_and_changes_nothing(server: MockS
             }
         )
     assert server.state() == before
+
+
+def test_with_tls_settings_it_serves_https(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    with MockServer({"seed": 1, "tls_cert": str(cert), "tls_key": str(key)}) as served:
+        answer = requests.get(
+            served.url_for("/api/v1/Person/1/ImageInfo"), headers=AUTH, verify=str(cert), timeout=10
+        )
+
+        assert served.url.startswith("https://127.0.0.1:")
+        assert answer.status_code == 200
+        assert [record.status for record in served.journal()] == [200]

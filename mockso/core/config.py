@@ -45,18 +45,27 @@ class Settings:
     scaled_cache_bytes: int = 64 * 1024 * 1024
     # Check every answer against the contract and fail loudly on a violation.
     strict: bool = False
-    threads: int = 16
+    # Threads that run the app: enough that 32 uploads trickling in (each holds one while its
+    # body arrives) leave plenty for everyone else; they start only when requests need them.
+    threads: int = 64
     # Requests kept per namespace by the journal (a ring buffer: old ones fall out).
     journal_size: int = 1000
     max_namespaces: int = 256
     # `mockso serve` logs one JSON line per request to stderr unless quiet.
     quiet: bool = False
+    # PEM certificate and private key: with both, the server speaks https (and HTTP/2).
+    tls_cert: str | None = None
+    tls_key: str | None = None
 
     def __post_init__(self) -> None:
         if self.auth not in AUTH_MODES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, not {self.auth!r}")
         if self.auth == "strict" and not self.credentials:
             raise ValueError("auth 'strict' needs a credentials file (MOCKSO_CREDENTIALS)")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError(
+                "https needs both a certificate and its key (MOCKSO_TLS_CERT, MOCKSO_TLS_KEY)"
+            )
         for name in (
             "max_upload",
             "max_store_bytes",

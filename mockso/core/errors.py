@@ -74,6 +74,13 @@ class NotAcceptable(MocksoError):
     error_type = "NotAcceptableException"
 
 
+class RequestTimeout(MocksoError):
+    """The request's body did not arrive in time (the server's read deadline)."""
+
+    status = 408
+    error_type = "TimeoutException"
+
+
 class PayloadTooLarge(MocksoError):
     """The body is larger than the configured maximum."""
 
@@ -112,6 +119,8 @@ def from_status(status: int | None, description: str | None) -> MocksoError:
     status and a description), in SuperOffice's shape."""
     if status == 413:
         return PayloadTooLarge("The body is larger than this mock accepts")
+    if status == 408:
+        return RequestTimeout(description or "The request body did not arrive in time")
     mapped = BadRequest(description or f"The request cannot be read (HTTP {status})")
     mapped.status = status or 400
     return mapped

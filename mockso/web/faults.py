@@ -1,29 +1,41 @@
 """Connection faults on request: a reset, an empty answer, a malformed answer.
 
 A view marks the request (``environ["mockso.fault"]``) and answers as usual; this WSGI middleware
-then spoils the answer on the wire. It needs the client's socket, which ``server`` puts in the
-environ; without one (Flask's test client, another server) it raises ``FaultInjected`` so that
-in-process callers see the fault as an exception. No Flask import.
+then spoils the answer on the wire, through what the server (granian, that is hyper) does with an
+answer it cannot send whole:
+
+* ``empty`` and ``reset``: a streamed answer whose Content-Length is not a number. hyper refuses
+  the head before writing a byte of it and closes the connection: the client sees the connection
+  closed without an answer. The close is a FIN, not an RST: the server's socket is out of reach,
+  so ``reset`` cannot abort the connection as a crashed peer would.
+* ``malformed``: the real status and headers, a Content-Length twice the body's, half the body,
+  then the end: hyper closes the connection, and the client is left short of the promised bytes.
+  The pause before the end lets hyper write what it has first (else it may drop it all).
+
+The server marks requests it serves (``environ["mockso.wire"]``); without that mark (Flask's
+test client, another server) a fault raises ``FaultInjected``, so that in-process callers see
+the fault as an exception. No Flask import.
 """
 
 from __future__ import annotations
 
-import socket
-import struct
+import time
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from typing import Any
 
 ENVIRON_KEY = "mockso.fault"
-SOCKET_KEY = "mockso.socket"
+WIRE_KEY = "mockso.wire"
+# Seconds the malformed answer waits between its half body and its end.
+FLUSH_PAUSE = 0.1
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class FaultInjected(ConnectionError):
-    """A fault was asked for where there is no socket to spoil."""
+    """A fault was asked for where no server can spoil the answer."""
 
 
 class FaultMiddleware:
@@ -45,45 +57,21 @@ class FaultMiddleware:
             start_response(*captured)
             return body
         data = b"".join(body)
-        sock = environ.get(SOCKET_KEY)
-        if sock is None:
-            raise FaultInjected(f"fault={fault} asked for, but there is no socket to spoil")
+        if not environ.get(WIRE_KEY):
+            raise FaultInjected(f"fault={fault} asked for, but no server is there to spoil it")
+        status, headers = captured[0], _without_length(captured[1])
         if fault == "malformed":
-            return _malformed(sock, start_response, captured[0], captured[1], data)
-        _drop(sock, reset=fault == "reset")
-        # The server still writes its answer, into a socket that is shut: the write fails
-        # quietly (EPIPE) and nothing reaches the client.
-        start_response(*captured)
-        return []
+            start_response(status, [*headers, ("Content-Length", str(max(len(data), 1) * 2))])
+            return _half(data)
+        start_response(status, [*headers, ("Content-Length", "none")])
+        return iter([data])  # streamed: hyper checks a streamed answer's length header
 
 
-def _drop(sock: socket.socket, *, reset: bool) -> None:
-    """End the client's connection without an answer; ``reset`` aborts it (RST on close).
-
-    The socket is only shut down, never closed here: the server owns the file descriptor
-    and closes it itself.
-    """
-    try:
-        if reset:  # linger on, timeout 0: the server's close() aborts the connection
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # the client is gone already: the fault happened anyway
+def _without_length(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in headers if name.lower() != "content-length"]
 
 
-def _malformed(
-    sock: socket.socket,
-    start_response: StartResponse,
-    status: str,
-    headers: list[tuple[str, str]],
-    data: bytes,
-) -> Iterator[bytes]:
-    """The real status and headers, a Content-Length that lies, half the body, then a FIN."""
-    promised = str(max(len(data), 1) * 2)
-    start_response(
-        status,
-        [(k, v) for k, v in headers if k.lower() != "content-length"]
-        + [("Content-Length", promised)],
-    )
+def _half(data: bytes) -> Iterator[bytes]:
+    """Half the body, a pause for the server to send it, then the end, far short of the length."""
     yield data[: len(data) // 2] or b"{"
-    _drop(sock, reset=False)
+    time.sleep(FLUSH_PAUSE)

@@ -3,7 +3,7 @@
 // textContent and attributes, never innerHTML: paths, error messages and ImageInfo text are
 // whatever some client sent.
 
-// Polling, not server-sent events: cheroot serves from a fixed pool of threads, and an event
+// Polling, not server-sent events: the app runs on a bounded pool of threads, and an event
 // stream would hold one of them for as long as each dashboard tab stays open.
 const POLL_MS = 1500;
 const JOURNAL_LIMIT = 100;
