@@ -21,6 +21,7 @@ from mockso.app import get_mock
 from mockso.core.config import AUTH_MODES
 from mockso.core.config import Settings
 from mockso.core.contract import Contract
+from mockso.core.persistence import Keeper
 from mockso.core.version import __version__
 from mockso.web.logs import AccessLines
 from mockso.web.server import Server
@@ -69,6 +70,11 @@ def cli() -> None:
 @click.option(
     "--quiet/--no-quiet", default=None, help="No access log (one JSON line per request on stderr)."
 )
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False),
+    help="Keep the state in this file across restarts (read at start, kept current).",
+)
 def serve(**options: Any) -> None:
     """Serve the mock until interrupted (Ctrl-C or SIGTERM)."""
     contracts = options.pop("contracts")
@@ -76,6 +82,7 @@ def serve(**options: Any) -> None:
     try:
         settings = Settings.load(options)
         app = create_app(settings)
+        keeper = Keeper.open(get_mock(app), settings.state_file) if settings.state_file else None
     except (ValueError, OSError) as error:
         raise click.ClickException(str(error)) from error
     lines = None
@@ -87,6 +94,8 @@ def serve(**options: Any) -> None:
     try:
         server.bind()
     except OSError as error:
+        if keeper is not None:
+            keeper.close()
         raise click.ClickException(
             f"cannot listen on {settings.host}:{settings.port}: {error}"
         ) from error
@@ -95,9 +104,13 @@ def serve(**options: Any) -> None:
         f"mockso {__version__} serving {len(mock.contract)} operations of {mock.contract.source} "
         f"on {server.url} (seed {mock.seed}, auth {settings.auth})"
     )
+    if keeper is not None:
+        click.echo(f"state kept in {keeper.path} ({keeper.summary()})")
     signal.signal(signal.SIGTERM, _exit)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         server.serve_forever()
+    if keeper is not None:
+        keeper.close()  # the last changes, before saying "stopped"
     if lines is not None:
         lines.close()
     click.echo("mockso stopped")

@@ -6,8 +6,14 @@ the bundled contract, so the tests follow it instead of repeating it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -314,3 +320,30 @@ def gateway_of(app: Flask) -> Gateway:
     front = app.wsgi_app.app  # type: ignore[attr-defined]  # inside FaultMiddleware
     assert isinstance(front, Gateway)
     return front
+
+
+# --- processes -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def mockso_process(
+    *args: str, environ: Mapping[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``python -m mockso <args> --port 0`` as a user starts it: (process, its URL), killed
+    afterwards if still running. stderr is merged into stdout; the first line is the banner."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSO_")}
+    env.update(environ or {})
+    command = [sys.executable, "-m", "mockso", *args, "--port", "0", "--quiet"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        match = re.search(r" on (http://127\.0\.0\.1:\d+)", banner)
+        assert match, banner + process.stdout.read()
+        yield process, match.group(1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=20)

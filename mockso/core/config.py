@@ -51,6 +51,8 @@ class Settings:
     max_namespaces: int = 256
     # `mockso serve` logs one JSON line per request to stderr unless quiet.
     quiet: bool = False
+    # `mockso serve` keeps every namespace's state in this file across restarts (and crashes).
+    state_file: str | None = None
 
     def __post_init__(self) -> None:
         if self.auth not in AUTH_MODES:
