@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import signal
-import threading
-from collections.abc import Iterable
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ import requests
 from click.testing import CliRunner
 from helpers import AUTH
 from helpers import BASIC_TJE0
+from helpers import DriftingTenant
+from helpers import drifting_tenant
 from helpers import mockso_process
 from helpers import multipart
 from helpers import png
@@ -32,61 +33,10 @@ SECRET = "Bearer 8A:Cust12345.very-secret-token"
 TIMEOUT = 10
 
 
-class DriftingTenant:
-    """A WSGI stand-in for a tenant that keeps every request it got and answers with drift:
-    ImageInfo with a mistyped, a missing and an undeclared property; an undocumented status
-    (418) for pictures; and whatever the contract lacks, a 404."""
-
-    def __init__(self, info: dict[str, Any]) -> None:
-        drifted = dict(info)
-        drifted["BlobId"] = "12"  # mistyped: an integer in the contract
-        del drifted["CreatedDate"]  # missing: required
-        drifted["Secret"] = "not in the contract"  # extra
-        self.info = json.dumps(drifted).encode()
-        self.requests: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        headers = {
-            key[5:].replace("_", "-").title(): value
-            for key, value in environ.items()
-            if key.startswith("HTTP_")
-        }
-        if environ.get("CONTENT_TYPE"):
-            headers["Content-Type"] = environ["CONTENT_TYPE"]
-        with self._lock:
-            self.requests.append(
-                {
-                    "method": environ["REQUEST_METHOD"],
-                    "target": environ["REQUEST_URI"],
-                    "headers": headers,
-                    "body": body,
-                }
-            )
-        path = environ["PATH_INFO"]
-        if path.endswith("/ImageInfo") and environ["REQUEST_METHOD"] == "GET":
-            json_type = ("Content-Type", "application/json; charset=utf-8")
-            start_response("200 OK", [json_type, ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")])
-            return [self.info]
-        if path.endswith("/Image") and environ["REQUEST_METHOD"] == "GET":
-            start_response("418 I'm a teapot", [("Content-Type", "text/plain")])
-            return [b"short and stout"]
-        start_response("404 Not Found", [("Content-Type", "application/json")])
-        return [
-            b'{"Error":true,"ErrorType":"SoNotFoundException","ErrorMessage":"no",'
-            b'"ErrorSource":"tenant"}'
-        ]
-
-
 @pytest.fixture
 def drifting() -> Iterator[tuple[DriftingTenant, str]]:
-    with MockServer({"seed": 1}) as reference:
-        info = requests.get(reference.url_for("/api/v1/Person/1/ImageInfo"), headers=AUTH).json()
-    tenant = DriftingTenant(info)
-    with Server(tenant, "127.0.0.1", 0, threads=4) as server:
-        yield tenant, server.url + TENANT
+    with drifting_tenant(TENANT) as running:
+        yield running
 
 
 @pytest.fixture
@@ -135,6 +85,33 @@ def test_a_call_reaches_the_target_unchanged_and_its_answer_comes_back_unchanged
         "image/png",
     )
     assert saved.status_code == 404  # what the stand-in answers, passed back
+
+
+def test_nothing_is_sent_anywhere_but_the_target(drifting: tuple[DriftingTenant, str]) -> None:
+    """Whatever host a request names, it goes to the target (a request line in absolute form
+    is refused before the proxy sees it); the credentials reach the target and nothing of
+    mockso's own keeping."""
+    stand_in, target = drifting
+    elsewhere = {**AUTH, "Authorization": SECRET, "Host": "127.0.0.1:9"}
+    with MockServer({"target": target}) as proxy:
+        answer = requests.get(
+            proxy.url_for("/api/v1/Person/3/ImageInfo"), headers=elsewhere, timeout=TIMEOUT
+        )
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=TIMEOUT) as raw:
+            raw.sendall(
+                b"GET http://127.0.0.1:9/api/v1/Person/3/ImageInfo HTTP/1.1\r\n"
+                b"Host: 127.0.0.1:9\r\nConnection: close\r\n\r\n"
+            )
+            absolute = raw.recv(65536)
+        journal = requests.get(proxy.url_for("/__mockso/journal"), timeout=TIMEOUT).text
+        drift = requests.get(proxy.url_for("/__mockso/drift"), timeout=TIMEOUT).text
+
+    assert answer.status_code == 200
+    assert absolute.startswith(b"HTTP/1.1 400 ")
+    assert [r["target"] for r in stand_in.requests] == [f"{TENANT}/api/v1/Person/3/ImageInfo"]
+    assert stand_in.requests[0]["headers"]["Host"] == target.split("/")[2]
+    assert stand_in.requests[0]["headers"]["Authorization"] == SECRET
+    assert SECRET.split()[1] not in journal + drift
 
 
 def test_the_drift_report_names_each_drift_by_operation_and_kind(
