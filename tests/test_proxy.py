@@ -4,6 +4,7 @@ checked for drift and recorded, against two stand-ins for a tenant over real soc
 
 from __future__ import annotations
 
+import base64
 import json
 import signal
 import socket
@@ -16,13 +17,17 @@ import requests
 from click.testing import CliRunner
 from helpers import AUTH
 from helpers import BASIC_TJE0
+from helpers import ENTITIES
 from helpers import DriftingTenant
 from helpers import drifting_tenant
 from helpers import mockso_process
 from helpers import multipart
+from helpers import operation
 from helpers import png
+from helpers import url
 
 from mockso.cli import cli
+from mockso.core.contract import Operation
 from mockso.testing import MockServer
 from mockso.web.server import Server
 
@@ -168,6 +173,58 @@ def test_the_control_api_works_on_the_proxy_as_on_serve(
     assert page.status_code == 200
     assert (drift["exchanges"], drift["findings"]) == (1, 0)  # mockso keeps its contract
     assert len(tenant.journal()) == 1  # the control calls stayed on the proxy
+
+
+def test_a_head_request_is_checked_without_a_body_and_not_recorded(
+    tenant: MockServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "recorded.json"
+    with MockServer({"target": tenant.url, "record": str(path)}) as proxy:
+        requests.put(
+            proxy.url_for("/api/v1/Person/3/Image"),
+            data=png(),
+            headers={**AUTH, "Content-Type": "image/png"},
+            timeout=TIMEOUT,
+        )
+        requests.get(proxy.url_for("/api/v1/Person/3/ImageInfo"), headers=AUTH, timeout=TIMEOUT)
+        head = requests.head(proxy.url_for("/api/v1/Person/3/Image"), headers=AUTH)
+        drift = requests.get(proxy.url_for("/__mockso/drift"), timeout=TIMEOUT).json()
+        requests.post(proxy.url_for("/__mockso/record/flush"), timeout=TIMEOUT)
+
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["Content-Length"] == str(len(png()))  # the target's, for a HEAD
+    assert (drift["exchanges"], drift["findings"]) == (3, 0)
+    [item] = json.loads(path.read_text())["pictures"]
+    assert base64.b64decode(item["picture"]) == png()  # not the HEAD answer's empty body
+
+
+def test_a_mockso_tenant_drifts_nowhere_on_any_operation(tenant: MockServer) -> None:
+    """mockso keeps its contract (strict mode), so every operation passed to it and back shows
+    no drift: the check does not cry wolf."""
+    with MockServer({"target": tenant.url}) as proxy:
+        for entity in ENTITIES:
+            for action in ("SaveImage", "GetImageInfo", "GetImage", "PutImageInfo"):
+                _call(proxy, operation(entity, action))
+            for action in ("DeleteImageContent", "GetImage", "SaveImage_POST", "GetImageInfo"):
+                _call(proxy, operation(entity, action))
+            _call(proxy, operation(entity, "GetImage"), entity_id=-1)  # a documented error
+        report = requests.get(proxy.url_for("/__mockso/drift"), timeout=TIMEOUT).json()
+
+    assert report["exchanges"] == len(ENTITIES) * 9
+    assert report["findings"] == 0, report
+
+
+def _call(server: MockServer, op: Operation, entity_id: int = 7) -> None:
+    headers = dict(AUTH)
+    data: bytes | None = None
+    if op.request_body is not None and "image/png" in op.request_body.content:
+        data, headers["Content-Type"] = png(), "image/png"
+    elif op.request_body is not None:
+        data, headers["Content-Type"] = b'{"Description": "x"}', "application/json"
+    answer = requests.request(
+        op.method, server.url_for(url(op, entity_id)), data=data, headers=headers, timeout=TIMEOUT
+    )
+    assert answer.status_code < 500, (op.operation_id, answer.text)
 
 
 def test_an_unreachable_target_is_a_502_error_object_and_nothing_else_is_asked() -> None:

@@ -169,8 +169,9 @@ def properties_off_contract(
     schema: Mapping[str, Any], value: Any
 ) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """(``extra`` or ``missing``, path) for each property ``value`` has and ``schema`` does not
-    declare, and each declared one it lacks; ``allOf`` parts are merged, free-form objects
-    (no ``properties``) are left alone."""
+    declare, and each declared one it lacks (an empty object lacks nothing: it is the
+    serializer's "no value"); ``allOf`` parts are merged, free-form objects (no
+    ``properties``) are left alone."""
     yield from _off(schema, value, ())
 
 
@@ -200,6 +201,8 @@ def _off(schema: Any, value: Any, path: tuple[Any, ...]) -> Iterator[tuple[str, 
             yield from _off(more, item, (*path, name))
         else:
             yield "extra", (*path, name)
+    if not value:
+        return  # `{}` stands for "no value" (the docs' samples write TableRight so), like null
     for name in properties:
         if name not in value:
             yield "missing", (*path, name)

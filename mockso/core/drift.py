@@ -21,6 +21,7 @@ from mockso.core.conformance import ResponseChecker
 from mockso.core.contract import Operation
 
 MAX_PLACES = 20  # distinct places kept per (operation, kind); the count goes on
+HEAD_KINDS = frozenset({"status", "header", "media-type"})  # what a bodiless answer can show
 
 
 @dataclass
@@ -55,8 +56,11 @@ class Drift:
         status: int,
         headers: Mapping[str, str],
         body: bytes,
+        *,
+        head: bool = False,
     ) -> list[Finding]:
-        """Check one answer to ``request`` (``METHOD path?query``); its findings."""
+        """Check one answer to ``request`` (``METHOD path?query``); its findings. The answer
+        to a HEAD request has no body to check, only its status and headers."""
         if operation is None:
             method, _, path = request.partition(" ")
             path = path.split("?", 1)[0]
@@ -67,6 +71,8 @@ class Drift:
             key: tuple[str | None, str, str] = (None, method, path)
         else:
             findings = self.checker.findings(operation, status, headers, body, drift=True)
+            if head:
+                findings = [f for f in findings if f.kind in HEAD_KINDS]
             key = (operation.operation_id, operation.method, operation.path)
         with self._lock:
             self._exchanges += 1

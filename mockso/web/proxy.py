@@ -164,9 +164,7 @@ class Proxy:
         if len(data) > MAX_ANSWER_BYTES:
             raise BadGateway(f"{self.target.url} answered more than {MAX_ANSWER_BYTES} bytes")
         listed = [
-            (name, value)
-            for name, value in response.getheaders()
-            if name.lower() not in HOP_BY_HOP and name.lower() != "content-length"
+            (name, value) for name, value in response.getheaders() if name.lower() not in HOP_BY_HOP
         ]
         return response.status, response.reason, listed, data
 
@@ -183,9 +181,10 @@ class Proxy:
         data = _decoded(raw, lowered.get("content-encoding", ""))
         query = req.query_string.decode("latin-1")
         request = f"{req.method} {req.path}" + (f"?{query}" if query else "")
-        self.mock.drift.observe(operation, request, status, lowered, data)
+        head = req.method == "HEAD"
+        self.mock.drift.observe(operation, request, status, lowered, data, head=head)
         recording = self.mock.recording
-        if recording is not None and operation is not None:
+        if recording is not None and operation is not None and not head:
             upload = _upload(req, body)
             args = req.args.to_dict(flat=False)
             recording.observe(Exchange(operation, values, args, upload, status, lowered, data))
@@ -193,11 +192,16 @@ class Proxy:
     def send(
         self, environ: Mapping[str, Any], start_response: StartResponse, passed: Passed
     ) -> Iterable[bytes]:
-        """Write the answer as it came: the target's reason, its headers in its order."""
+        """Write the answer as it came: the target's reason, its headers in its order (the
+        length of the body read, but a HEAD answer's as the target gave it)."""
         status, _, body = passed.answer
-        listed = list(passed.listed)
         bodiless = status < 200 or status in (204, 304)
         head = environ.get("REQUEST_METHOD") == "HEAD"
+        listed = [
+            (name, value)
+            for name, value in passed.listed
+            if head or name.lower() != "content-length"
+        ]
         if not bodiless and not head:
             listed.append(("Content-Length", str(len(body))))
         start_response(f"{status} {passed.reason or 'Unknown'}", listed)
