@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import random
 import signal
 import time
 from pathlib import Path
@@ -16,11 +18,13 @@ from helpers import AUTH
 from helpers import Api
 from helpers import mockso_process
 from helpers import png
+from PIL import Image
 
 from mockso.app import create_app
 from mockso.app import get_mock
 from mockso.cli import cli
 from mockso.core import persistence
+from mockso.core.config import Settings
 from mockso.core.mock import Mock
 from mockso.core.persistence import Keeper
 from mockso.core.snapshots import export_state
@@ -176,6 +180,15 @@ def test_a_file_that_cannot_be_read_stops_the_mock_naming_it(
     assert path.read_bytes() == content  # never replaced by an empty state
 
 
+def test_a_state_file_that_cannot_be_written_stops_the_mock_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "no-such-directory" / "state.jsonl"
+
+    result = CliRunner().invoke(cli, ["serve", "--port", "0", "--state-file", str(path)])
+
+    assert result.exit_code == 1
+    assert f"{path}: cannot write the state file" in result.output
+
+
 def test_the_state_file_is_a_setting_and_an_environment_variable(tmp_path: Path) -> None:
     path = tmp_path / "state.jsonl"
     path.write_bytes(b"garbage\n")
@@ -192,11 +205,24 @@ def _state_over_http(url: str, namespace: str) -> Any:
     return answer.json()
 
 
+def _noise_png(side: int) -> bytes:
+    """An incompressible PNG: ``side`` x ``side`` RGB noise (2600 gives about 20 MB)."""
+    noise = Image.frombytes("RGB", (side, side), random.Random(side).randbytes(side * side * 3))
+    out = io.BytesIO()
+    noise.save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
 @pytest.mark.live
-def test_a_killed_serve_comes_back_with_everything_it_acknowledged(tmp_path: Path) -> None:
-    """SIGKILL one second after the last acknowledged write: nothing of it is lost."""
+@pytest.mark.parametrize("side", [48, 2600], ids=["small", "20MB"])
+def test_a_killed_serve_comes_back_with_everything_it_acknowledged(
+    tmp_path: Path, side: int
+) -> None:
+    """SIGKILL one second after the last acknowledged write: nothing of it is lost, a picture
+    of the largest size a client may send included."""
     path = tmp_path / "state.jsonl"
-    picture = png(64, 48)
+    picture = _noise_png(side)
+    assert len(picture) <= Settings().max_upload
     namespace = {"X-Mockso-Namespace": "ci-1"}
     with mockso_process("serve", "--seed", "4", "--state-file", str(path)) as (process, url):
         person = f"{url}/api/v1/Person/1/Image"
