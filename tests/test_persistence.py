@@ -6,6 +6,7 @@ import io
 import json
 import random
 import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,41 @@ def test_the_log_is_compacted_once_it_outgrows_what_it_holds(tmp_path: Path) -> 
 
     holds = len(json.dumps(export_state(mock)))
     assert size < 2 * holds + persistence.COMPACT_SLACK + 64 * 1024
+
+
+def test_writes_during_a_compaction_reach_the_compacted_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log is compacted by another thread while appends go on; what was appended
+    meanwhile is in the file that replaces it, and nothing is lost at any moment."""
+    path = tmp_path / "state.jsonl"
+    mock, api, _ = _mock_and_api()
+    keeper = Keeper(mock, path)  # no writer thread: this test decides when to look
+    keeper.compact()
+    begun, go_on = threading.Event(), threading.Event()
+    write = Keeper._write_temporary
+
+    def slow(self: Keeper, records: list[bytes]) -> tuple[Path, int]:
+        begun.set()
+        assert go_on.wait(timeout=20)
+        return write(self, records)
+
+    monkeypatch.setattr(Keeper, "_write_temporary", slow)
+    monkeypatch.setattr(persistence, "COMPACT_SLACK", 0)
+    api.save("Person", 1, png(20, 20))
+    keeper.flush()  # appends, and begins a compaction in the background
+    assert begun.wait(timeout=20)
+    api.save("Person", 2, png(21, 20))
+    api.delete("Person", 1)
+    api.save("Contact", 3, png(22, 20), headers={"X-Mockso-Namespace": "ci-2"})
+    keeper.flush()  # appended while the compaction writes
+    during = _states(mock)
+    go_on.set()
+    keeper.close()
+
+    again, _, _ = _mock_and_api()
+    Keeper.open(again, path).close()
+    assert _states(again) == during == _states(mock)
 
 
 def test_a_torn_last_line_is_dropped_and_the_rest_read(tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ the file is never half-written; a crash during an append leaves at most a torn l
 the next start drops (it held only writes answered a moment before the crash).
 
 ``Keeper`` is the background writer: it looks at every store's ``generation`` ten times a
-second and appends what changed, with an fsync. Reading the file checks every namespace with
+second and appends what changed, with an fsync; a compaction while running happens in another
+thread, so appends (and the one-second promise) go on during it. Reading the file checks every namespace with
 ``snapshots.parse_state``, as an imported state is checked; a file that cannot be read is a
 ValueError naming it, never an empty state. No Flask import.
 """
@@ -148,20 +149,36 @@ def restore(mock: Stateful, states: Mapping[str, State], path: str | os.PathLike
 
 @dataclass
 class _Seen:
-    """What the file holds of one namespace: its store, generation and entry versions."""
+    """What the file holds of one namespace: its store and generation then, and its entries
+    (immutable, so holding them costs no copy)."""
 
     store: Store
     generation: int
     next_blob_id: int
     known_ids: Mapping[str, frozenset[int]]
-    versions: dict[Key, int] = field(default_factory=dict)
+    entries: dict[Key, Entry] = field(default_factory=dict)
+
+    def frozen(self) -> _Seen:
+        """A copy that later looks do not change (the entries themselves are immutable)."""
+        return _Seen(
+            self.store, self.generation, self.next_blob_id, self.known_ids, dict(self.entries)
+        )
+
+    def record(self, grounds: Grounds, name: str) -> bytes:
+        """The whole namespace, as the file holds it, as one record."""
+        entries = sorted(self.entries.items(), key=_by_key)
+        document = state_document(grounds, self.next_blob_id, entries, self.known_ids)
+        return _encode({"namespace": name, "state": document})
 
 
 class Keeper:
     """Keeps the state file current from a background thread; ``close`` writes the last changes.
 
     ``Keeper.open(mock, path)`` reads the file into the mock's namespaces (or raises a
-    ValueError naming it), compacts it, and starts the writer.
+    ValueError naming it), compacts it, and starts the writer. While running, the log is
+    compacted by another thread from what the log holds, so appends go on meanwhile: the lines
+    appended during a compaction are appended to the compacted file too before it replaces
+    the log, and a crash at any moment leaves a complete file.
     """
 
     def __init__(self, mock: Stateful, path: str | os.PathLike[str]) -> None:
@@ -171,8 +188,11 @@ class Keeper:
         self._file: BinaryIO | None = None
         self._compacted = 0
         self._appended = 0
+        # Lines appended while a compaction runs, for the compacted file (None: none runs).
+        self._carry: list[bytes] | None = None
+        self._compaction: threading.Thread | None = None
         self._stop = threading.Event()
-        self._lock = threading.Lock()  # one writer: the thread, or close()
+        self._lock = threading.Lock()  # over the file and what it holds
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -199,11 +219,12 @@ class Keeper:
         self._thread.start()
 
     def close(self) -> None:
-        """Stop the writer and write what changed since its last look."""
+        """Stop the writer, let a running compaction end, and write the last changes."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=60)
-            self._thread = None
+        for thread in (self._thread, self._compaction):
+            if thread is not None:
+                thread.join(timeout=600)
+        self._thread = self._compaction = None
         self.flush()
         with self._lock:
             if self._file is not None:
@@ -218,89 +239,125 @@ class Keeper:
                 log.exception("cannot write the state file %s; trying again", self.path)
 
     def flush(self) -> int:
-        """Append every change since the last look (fsynced); the number of records written."""
+        """Append every change since the last look (fsynced); the number of records written.
+        Starts a compaction in the background once the log holds twice what the mock does."""
         with self._lock:
             lines = self._changes()
-            if not lines:
-                return 0
-            if self._appended + sum(map(len, lines)) > self._compacted + COMPACT_SLACK:
-                self._compact()
-                return len(lines)
-            assert self._file is not None
-            for line in lines:
-                self._file.write(line)
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._appended += sum(map(len, lines))
+            if lines:
+                self._append(lines)
+            grown = self._appended > self._compacted + COMPACT_SLACK
+            if grown and self._carry is None and not self._stop.is_set():
+                # What the log holds now, and from now on the lines to add to it: one instant.
+                held = {name: seen.frozen() for name, seen in self._seen.items()}
+                self._carry = []
+                self._compaction = threading.Thread(
+                    target=self._compact_in_background,
+                    args=(held,),
+                    name="mockso-state-compaction",
+                )
+                self._compaction.start()
             return len(lines)
 
-    def compact(self) -> None:
-        """Rewrite the file as one whole-namespace record each: temporary file, fsync, rename."""
-        with self._lock:
-            self._compact()
+    def _append(self, lines: list[bytes]) -> None:
+        assert self._file is not None
+        self._file.writelines(lines)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._appended += sum(map(len, lines))
+        if self._carry is not None:
+            self._carry.extend(lines)
 
-    def _compact(self) -> None:
-        self._seen = {}
-        lines = [_encode({"format": FORMAT})]
-        lines += [self._whole(space) for space in self.mock.spaces.all()]
+    def compact(self) -> None:
+        """Rewrite the file as one whole-namespace record each, from the mock's state now:
+        temporary file, fsync, rename. Appends wait meanwhile (``open`` does this)."""
+        with self._lock:
+            self._seen = {}
+            for space in self.mock.spaces.all():
+                self._whole(space)
+            records = [seen.record(self.mock.grounds, name) for name, seen in self._seen.items()]
+            self._replace(*self._write_temporary(records), [])
+
+    def _compact_in_background(self, held: dict[str, _Seen]) -> None:
+        """Compact from ``held`` (what the log held when it began), appends going on."""
+        try:
+            records = [seen.record(self.mock.grounds, name) for name, seen in held.items()]
+            temporary, size = self._write_temporary(records)
+            with self._lock:
+                assert self._carry is not None
+                self._replace(temporary, size, self._carry)
+        except Exception:
+            log.exception("cannot compact the state file %s; it keeps growing", self.path)
+        finally:
+            with self._lock:
+                self._carry = None
+
+    def _write_temporary(self, records: list[bytes]) -> tuple[Path, int]:
+        """The compacted file beside the log, on disk; and its size."""
         temporary = self.path.with_name(self.path.name + ".tmp")
         with temporary.open("wb") as handle:
-            handle.writelines(lines)
+            handle.write(_encode({"format": FORMAT}))
+            handle.writelines(records)
             handle.flush()
             os.fsync(handle.fileno())
+        return temporary, temporary.stat().st_size
+
+    def _replace(self, temporary: Path, size: int, carried: list[bytes]) -> None:
+        """Put the compacted file, plus the lines appended since it was begun, in the log's
+        place; the log is complete before and after the rename."""
+        if carried:
+            with temporary.open("ab") as handle:
+                handle.writelines(carried)
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temporary, self.path)
         _sync_directory(self.path.parent)
         if self._file is not None:
             self._file.close()
         self._file = self.path.open("ab")
-        self._compacted = sum(map(len, lines))
-        self._appended = 0
+        self._compacted = size
+        self._appended = sum(map(len, carried))
 
     def _changes(self) -> list[bytes]:
         spaces = {space.name: space for space in self.mock.spaces.all()}
-        lines = [
-            _encode({"namespace": name, "forget": True})
-            for name in self._seen
-            if name not in spaces
-        ]
-        for name in [name for name in self._seen if name not in spaces]:
+        gone = [name for name in self._seen if name not in spaces]
+        lines = [_encode({"namespace": name, "forget": True}) for name in gone]
+        for name in gone:
             del self._seen[name]
         for space in spaces.values():
             seen = self._seen.get(space.name)
             if seen is None or seen.store is not space.store:
-                lines.append(self._whole(space))
+                lines.append(self._whole(space).record(self.mock.grounds, space.name))
             elif space.store.generation != seen.generation:
                 lines.append(self._patch(space, seen))
         return lines
 
-    def _whole(self, space: Space) -> bytes:
-        """The whole namespace as one record, and what the file now holds of it."""
+    def _whole(self, space: Space) -> _Seen:
+        """What the file holds of ``space`` once its whole state is written."""
         generation, next_blob_id, entries = _snapshot(space.store)
-        known = space.store.known_ids
-        self._seen[space.name] = _Seen(
-            space.store, generation, next_blob_id, known, _versions(entries)
-        )
-        document = state_document(self.mock.grounds, next_blob_id, entries, known)
-        return _encode({"namespace": space.name, "state": document})
+        seen = _Seen(space.store, generation, next_blob_id, space.store.known_ids, dict(entries))
+        self._seen[space.name] = seen
+        return seen
 
     def _patch(self, space: Space, seen: _Seen) -> bytes:
         """The entries that changed since ``seen``, or the whole namespace when its known ids
         changed (an imported state)."""
-        generation, next_blob_id, entries = _snapshot(space.store)
         if space.store.known_ids != seen.known_ids:
-            return self._whole(space)
-        versions = _versions(entries)
-        changed = [
-            (key, entry) for key, entry in entries if seen.versions.get(key) != entry.version
-        ]
-        deleted = [list(key) for key in seen.versions if key not in versions]
-        seen.generation, seen.next_blob_id, seen.versions = generation, next_blob_id, versions
+            return self._whole(space).record(self.mock.grounds, space.name)
+        generation, next_blob_id, entries = _snapshot(space.store)
+        now = dict(entries)
+        changed = [(key, entry) for key, entry in entries if seen.entries.get(key) is not entry]
+        deleted = [list(key) for key in seen.entries if key not in now]
+        seen.generation, seen.next_blob_id, seen.entries = generation, next_blob_id, now
         record: dict[str, Any] = {"namespace": space.name, "next_blob_id": next_blob_id}
         if changed:
-            record["pictures"] = picture_items(self.mock.grounds, changed)
+            record["pictures"] = picture_items(self.mock.grounds, sorted(changed, key=_by_key))
         if deleted:
             record["deleted"] = deleted
         return _encode(record)
+
+
+def _by_key(item: tuple[Key, Entry]) -> Key:
+    return item[0]
 
 
 def _snapshot(store: Store) -> tuple[int, int, list[tuple[Key, Entry]]]:
@@ -309,10 +366,6 @@ def _snapshot(store: Store) -> tuple[int, int, list[tuple[Key, Entry]]]:
     generation = store.generation
     next_blob_id, entries = store.snapshot()
     return generation, next_blob_id, entries
-
-
-def _versions(entries: list[tuple[Key, Entry]]) -> dict[Key, int]:
-    return {key: entry.version for key, entry in entries}
 
 
 def _encode(record: Mapping[str, Any]) -> bytes:
