@@ -18,9 +18,9 @@ the next start drops (it held only writes answered a moment before the crash).
 
 ``Keeper`` is the background writer: it looks at every store's ``generation`` ten times a
 second and appends what changed, with an fsync; a compaction while running happens in another
-thread, so appends (and the one-second promise) go on during it. Reading the file checks every namespace with
-``snapshots.parse_state``, as an imported state is checked; a file that cannot be read is a
-ValueError naming it, never an empty state. No Flask import.
+thread, so appends (and the one-second promise) go on during it. Reading the file checks every
+namespace with ``snapshots.parse_state``, as an imported state is checked; a file that cannot be
+read is a ValueError naming it, never an empty state. No Flask import.
 """
 
 from __future__ import annotations
