@@ -269,13 +269,23 @@ class Keeper:
 
     def compact(self) -> None:
         """Rewrite the file as one whole-namespace record each, from the mock's state now:
-        temporary file, fsync, rename. Appends wait meanwhile (``open`` does this)."""
-        with self._lock:
-            self._seen = {}
-            for space in self.mock.spaces.all():
-                self._whole(space)
-            records = [seen.record(self.mock.grounds, name) for name, seen in self._seen.items()]
-            self._replace(*self._write_temporary(records), [])
+        temporary file, fsync, rename. Appends wait meanwhile (``open`` does this); so does
+        a compaction running in the background, which is let finish first."""
+        while True:
+            running = self._compaction
+            if running is not None:
+                running.join()
+            with self._lock:
+                if self._carry is None:  # none runs, and none can begin while this holds
+                    self._compact_now()
+                    return
+
+    def _compact_now(self) -> None:
+        self._seen = {}
+        for space in self.mock.spaces.all():
+            self._whole(space)
+        records = [seen.record(self.mock.grounds, name) for name, seen in self._seen.items()]
+        self._replace(*self._write_temporary(records), [])
 
     def _compact_in_background(self, held: dict[str, _Seen]) -> None:
         """Compact from ``held`` (what the log held when it began), appends going on."""
