@@ -227,6 +227,24 @@ def _call(server: MockServer, op: Operation, entity_id: int = 7) -> None:
     assert answer.status_code < 500, (op.operation_id, answer.text)
 
 
+def test_a_failing_check_never_changes_what_the_client_gets(
+    drifting: tuple[DriftingTenant, str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stand_in, target = drifting
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in the drift check")
+
+    with MockServer({"target": target}) as proxy:
+        monkeypatch.setattr(proxy.mock.drift, "observe", broken)
+        answer = requests.get(proxy.url_for("/api/v1/Person/1/ImageInfo"), headers=AUTH)
+
+    assert (answer.status_code, answer.content) == (200, stand_in.info)
+    assert "a bug in the drift check" in caplog.text
+
+
 def test_an_unreachable_target_is_a_502_error_object_and_nothing_else_is_asked() -> None:
     with Server(lambda environ, start: [], "127.0.0.1", 0) as closed:
         url = closed.url
