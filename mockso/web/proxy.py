@@ -118,7 +118,7 @@ class Target:
 class Passed:
     """One answer to send back: the target's (headers as it listed them), or mockso's error."""
 
-    answer: Answer  # status, headers by name (the last of repeated ones), body
+    answer: Answer  # status, headers by title-cased name (the last of repeated ones), body
     reason: str
     listed: list[tuple[str, str]]
 
@@ -140,7 +140,8 @@ class Proxy:
         except MocksoError as error:
             answer = error_answer(error)
             return Passed(answer, "", list(answer.headers.items()))
-        headers = dict(listed)
+        # By name as mockso writes them (the journal reads Content-Type); sent as listed.
+        headers = {name.title(): value for name, value in listed}
         passed = Passed(Answer(status, headers, data), reason, listed)
         try:
             self._observe(req, operation, values, body, passed)
