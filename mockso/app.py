@@ -25,6 +25,8 @@ from mockso.web.endpoint import Endpoint
 from mockso.web.faults import FaultMiddleware
 from mockso.web.gateway import Gateway
 from mockso.web.gateway import Recorder
+from mockso.web.proxy import Proxy
+from mockso.web.proxy import Target
 from mockso.web.routing import Router
 
 
@@ -39,7 +41,9 @@ def create_app(
     control.register(app, mock)
     endpoints = [Endpoint(operation, handler, mock) for operation, handler in mock.bindings()]
     checker = ResponseChecker() if settings.strict else None
-    front = Gateway(app.wsgi_app, Router(endpoints), Recorder(mock), checker)
+    # `mockso proxy`: the target answers the mocked API's calls; nothing is checked in its place.
+    proxy = Proxy(Target.parse(settings.target), mock) if settings.target else None
+    front = Gateway(app.wsgi_app, Router(endpoints), Recorder(mock), checker, proxy=proxy)
     app.wsgi_app = FaultMiddleware(front)  # type: ignore[method-assign]
     return app
 

@@ -21,6 +21,8 @@ from mockso.app import get_mock
 from mockso.core.config import AUTH_MODES
 from mockso.core.config import Settings
 from mockso.core.contract import Contract
+from mockso.core.mock import Mock
+from mockso.core.persistence import Keeper
 from mockso.core.version import __version__
 from mockso.web.logs import AccessLines
 from mockso.web.server import Server
@@ -77,13 +79,21 @@ def cli() -> None:
 @click.option(
     "--quiet/--no-quiet", default=None, help="No access log (one JSON line per request on stderr)."
 )
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False),
+    help="Keep the state in this file across restarts (read at start, kept current).",
+)
 def serve(**options: Any) -> None:
     """Serve the mock until interrupted (Ctrl-C or SIGTERM)."""
+    proxying = options.pop("proxying", False)  # `mockso proxy` runs this too
     contracts = options.pop("contracts")
     options["contract"] = ",".join(contracts) if contracts else None
     try:
         settings = Settings.load(options)
+        _check_target(settings, proxying)
         app = create_app(settings)
+        keeper = Keeper.open(get_mock(app), settings.state_file) if settings.state_file else None
     except (ValueError, OSError) as error:
         raise click.ClickException(str(error)) from error
     lines = None
@@ -105,20 +115,83 @@ def serve(**options: Any) -> None:
     try:
         server.bind()
     except OSError as error:
+        if keeper is not None:
+            keeper.close()
         raise click.ClickException(
             f"cannot listen on {settings.host}:{settings.port}: {error}"
         ) from error
     mock = get_mock(app)
+    doing = f"proxying {settings.target} as" if proxying else "serving"
     click.echo(
-        f"mockso {__version__} serving {len(mock.contract)} operations of {mock.contract.source} "
+        f"mockso {__version__} {doing} {len(mock.contract)} operations of {mock.contract.source} "
         f"on {server.url} (seed {mock.seed}, auth {settings.auth})"
     )
+    if keeper is not None:
+        click.echo(f"state kept in {keeper.path} ({keeper.summary()})")
     signal.signal(signal.SIGTERM, _exit)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         server.serve_forever()
+    if keeper is not None:
+        keeper.close()  # the last changes, before saying "stopped"
+    _write_reports(mock)
     if lines is not None:
         lines.close()
     click.echo("mockso stopped")
+
+
+def _check_target(settings: Settings, proxying: bool) -> None:
+    if proxying and not settings.target:
+        raise ValueError("mockso proxy needs --target URL (or MOCKSO_TARGET)")
+    if not proxying and (settings.target or settings.record or settings.drift_report):
+        raise ValueError(
+            "MOCKSO_TARGET, MOCKSO_RECORD and MOCKSO_DRIFT_REPORT are for `mockso proxy`; "
+            "unset them to serve the mock"
+        )
+
+
+def _write_reports(mock: Mock) -> None:
+    """On exit: the drift report and the recording, and what the recording could not hold."""
+    try:
+        unrecorded = mock.write_reports()
+    except OSError as error:
+        click.echo(f"mockso: cannot write a report: {error}", err=True)
+        return
+    if mock.settings.drift_report:
+        click.echo(f"drift report written to {mock.settings.drift_report}")
+    if mock.recording is not None:
+        click.echo(f"recording written to {mock.recording.path}")
+    for item in unrecorded:
+        click.echo(f"not recorded: {item['entity']} {item['id']}: {item['reason']}", err=True)
+
+
+def _proxy(**options: Any) -> None:
+    serve.callback(**options, proxying=True)  # type: ignore[misc]
+
+
+# The same server options as `serve`, whatever they are, plus the proxy's own.
+proxy = click.Command(
+    "proxy",
+    callback=_proxy,
+    params=[
+        click.Option(
+            ["--target"],
+            help="The server to pass every call to, e.g. https://sod.superoffice.com/Cust12345.",
+        ),
+        click.Option(
+            ["--drift-report"],
+            type=click.Path(dir_okay=False),
+            help="Write the drift report here as JSON on exit.",
+        ),
+        click.Option(
+            ["--record"],
+            type=click.Path(dir_okay=False),
+            help="Keep what passes as a mockso-state/1 file (written on exit and on flush).",
+        ),
+        *serve.params,
+    ],
+    help="Pass every call to --target and report where its answers drift from the contract.",
+)
+cli.add_command(proxy)
 
 
 @cli.command()

@@ -6,15 +6,23 @@ the bundled contract, so the tests follow it instead of repeating it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import re
 import shutil
 import subprocess
+import sys
+import threading
+from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -24,7 +32,9 @@ from mockso.core.contract import Contract
 from mockso.core.contract import Operation
 from mockso.core.handlers import entity_id_parameter
 from mockso.core.handlers import entity_of
+from mockso.testing import MockServer
 from mockso.web.gateway import Gateway
+from mockso.web.server import Server
 
 CONTRACT = Contract.from_path()
 # The docs' sample credentials: Basic base64("tje0:Tje0").
@@ -340,3 +350,89 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
         timeout=60,
     )
     return cert, key
+# --- processes -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def mockso_process(
+    *args: str, environ: Mapping[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``python -m mockso <args> --port 0`` as a user starts it: (process, its URL), killed
+    afterwards if still running. stderr is merged into stdout; the first line is the banner."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSO_")}
+    env.update(environ or {})
+    command = [sys.executable, "-m", "mockso", *args, "--port", "0", "--quiet"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        match = re.search(r" on (http://127\.0\.0\.1:\d+)", banner)
+        assert match, banner + process.stdout.read()
+        yield process, match.group(1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=20)
+
+
+# --- a tenant that drifts --------------------------------------------------------------------
+
+
+class DriftingTenant:
+    """A WSGI stand-in for a tenant that keeps every request it got and answers with drift:
+    ImageInfo with a mistyped, a missing and an undeclared property; an undocumented status
+    (418) for pictures; and whatever the contract lacks, a 404."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        drifted = dict(info)
+        drifted["BlobId"] = "12"  # mistyped: an integer in the contract
+        del drifted["CreatedDate"]  # missing: required
+        drifted["Secret"] = "not in the contract"  # extra
+        self.info = json.dumps(drifted).encode()
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            key[5:].replace("_", "-").title(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        with self._lock:
+            self.requests.append(
+                {
+                    "method": environ["REQUEST_METHOD"],
+                    "target": environ["REQUEST_URI"],
+                    "headers": headers,
+                    "body": body,
+                }
+            )
+        path = environ["PATH_INFO"]
+        if path.endswith("/ImageInfo") and environ["REQUEST_METHOD"] == "GET":
+            json_type = ("Content-Type", "application/json; charset=utf-8")
+            start_response("200 OK", [json_type, ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")])
+            return [self.info]
+        if path.endswith("/Image") and environ["REQUEST_METHOD"] == "GET":
+            start_response("418 I'm a teapot", [("Content-Type", "text/plain")])
+            return [b"short and stout"]
+        start_response("404 Not Found", [("Content-Type", "application/json")])
+        return [
+            b'{"Error":true,"ErrorType":"SoNotFoundException","ErrorMessage":"no",'
+            b'"ErrorSource":"tenant"}'
+        ]
+
+
+@contextlib.contextmanager
+def drifting_tenant(base_path: str) -> Iterator[tuple[DriftingTenant, str]]:
+    """A ``DriftingTenant`` served on 127.0.0.1: (it, its URL with ``base_path``), stopped after."""
+    with MockServer({"seed": 1}) as reference:
+        info = requests.get(reference.url_for("/api/v1/Person/1/ImageInfo"), headers=AUTH).json()
+    tenant = DriftingTenant(info)
+    with Server(tenant, "127.0.0.1", 0, threads=4) as server:
+        yield tenant, server.url + base_path

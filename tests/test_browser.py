@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 from helpers import AUTH
+from helpers import drifting_tenant
 from helpers import jpeg
 from helpers import png
 from helpers import tiff
@@ -335,3 +336,28 @@ def test_the_keyboard_reaches_every_action(
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_be_hidden()
     expect(page.get_by_role("button", name="Show Person 5: picture and ImageInfo")).to_be_focused()
+
+
+def test_a_proxy_shows_where_the_target_drifts(desktop: BrowserContext) -> None:
+    with drifting_tenant("/Cust1") as (_, target), MockServer({"target": target}) as proxy:
+        client_call(proxy, "GET", "/api/v1/Person/4/ImageInfo")
+        client_call(proxy, "GET", "/api/v1/Person/4/Image")
+        watched = open_dashboard(desktop, proxy)
+        page = watched.page
+
+        expect(page.locator("#drift-summary")).to_contain_text("4 findings in 2 answers")
+        expect(page.locator("#drift-rows tr")).to_have_count(4)
+        expect(page.locator("#drift-rows tr", has_text="extra")).to_contain_text("Secret")
+        expect(page.locator("#drift-rows tr", has_text="status")).to_contain_text("418")
+        expect(page.get_by_role("heading", name="Drift from the contract")).to_be_visible()
+        shoot(page, "desktop-drift")
+    assert watched.problems == []
+
+
+def test_the_drift_panel_stays_hidden_under_serve(
+    desktop: BrowserContext, server: MockServer
+) -> None:
+    page = open_dashboard(desktop, server).page
+
+    expect(page.locator("#journal-live-text")).to_contain_text("Live")
+    expect(page.locator("#drift")).to_be_hidden()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mockso.core.conformance import ResponseChecker
+from mockso.core.conformance import properties_off_contract
 from mockso.core.contract import Contract
 
 CONTRACT = Contract.from_path()
@@ -98,3 +101,51 @@ def test_strict_mode_turns_a_violating_answer_into_a_500(monkeypatch: pytest.Mon
     assert answer.status_code == 500
     assert answer.json["ErrorType"] == "ContractViolationException"
     assert "is not of type 'integer'" in answer.json["ErrorMessage"]
+
+
+def _info(**changes: object) -> dict[str, object]:
+    from mockso.core.payloads import PayloadGenerator
+
+    schema = GET_INFO.success.content["application/json"].schema
+    value = PayloadGenerator(CONTRACT.component_schemas, 1).generate(schema, key="info")
+    assert isinstance(value, dict)
+    value.update(changes)
+    return value
+
+
+def test_findings_sort_a_drifting_answer_by_kind_and_name_each_property() -> None:
+    info = _info(BlobId="12", Secret="x")
+    del info["CreatedDate"]
+    body = json.dumps(info).encode()
+
+    findings = ResponseChecker().findings(GET_INFO, 200, JSON, body, drift=True)
+
+    assert sorted((f.kind, f.where) for f in findings) == [
+        ("extra", "Secret"),
+        ("missing", "CreatedDate"),
+        ("type", "BlobId"),
+    ]
+
+
+def test_strict_mode_does_not_call_a_declared_but_absent_property_a_problem() -> None:
+    info = _info()
+    del info["CreatedDate"]  # requests are partial, so the schema requires nothing
+
+    assert ResponseChecker().problems(GET_INFO, 200, JSON, json.dumps(info).encode()) == []
+
+
+def test_properties_off_contract_look_inside_nested_objects_and_lists() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "array", "items": {"properties": {"b": {"type": "integer"}}}},
+            "free": {"type": "object"},
+            "map": {"type": "object", "additionalProperties": {"properties": {"c": {}}}},
+        },
+    }
+    value = {"a": [{"b": 1, "x": 2}], "free": {"y": 1}, "map": {"k": {"c": 1, "z": 0}}}
+
+    assert sorted(properties_off_contract(schema, value)) == [
+        ("extra", ("a", 0, "x")),
+        ("extra", ("map", "k", "z")),
+    ]

@@ -239,6 +239,17 @@ def get_coverage(call: ControlCall) -> Response:
     return json_response(200, reports.coverage(call.mock, call.namespace))
 
 
+def get_drift(call: ControlCall) -> Response:
+    return json_response(200, call.mock.drift.report())
+
+
+def flush_recording(call: ControlCall) -> Response:
+    recording = call.mock.recording
+    if recording is None:
+        raise NotFound("Nothing is recorded: start `mockso proxy` with --record FILE")
+    return json_response(200, reports.recording_written(recording.path, *recording.write()))
+
+
 def get_rules(call: ControlCall) -> Response:
     spaces = reports.spaces_named(call.mock, call.namespace or DEFAULT)
     return json_response(200, [rule.to_dict() for space in spaces for rule in space.rules.rules()])
@@ -282,6 +293,8 @@ HANDLERS: dict[str, ControlHandler] = {
     "getJournal": get_journal,
     "clearJournal": clear_journal,
     "getCoverage": get_coverage,
+    "getDrift": get_drift,
+    "flushRecording": flush_recording,
     "getRules": get_rules,
     "addRule": add_rule,
     "clearRules": clear_rules,

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -188,3 +189,18 @@ def _family(
 def escape_label(value: str) -> str:
     """A label value as the text format writes it: backslash, quote and newline escaped."""
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+# -- the proxy's recording -------------------------------------------------------------------
+
+
+def recording_written(
+    path: Path, document: Mapping[str, Any], unrecorded: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What ``POST /__mockso/record/flush`` says it wrote."""
+    return {
+        "file": str(path),
+        "pictures": len(document.get("pictures", [])),
+        "entities": document.get("entities", {}),
+        "unrecorded": unrecorded,
+    }

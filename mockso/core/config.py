@@ -56,6 +56,13 @@ class Settings:
     # PEM certificate and private key: with both, the server speaks https (and HTTP/2).
     tls_cert: str | None = None
     tls_key: str | None = None
+    # `mockso serve` keeps every namespace's state in this file across restarts (and crashes).
+    state_file: str | None = None
+    # `mockso proxy`: the server every call of the mocked API goes to, where the drift report
+    # is written on exit, and the file that keeps what passed through (a mockso-state/1 document).
+    target: str | None = None
+    drift_report: str | None = None
+    record: str | None = None
 
     def __post_init__(self) -> None:
         if self.auth not in AUTH_MODES:

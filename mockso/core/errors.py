@@ -103,6 +103,20 @@ class InsufficientStorage(MocksoError):
     source = SERVICE_SOURCE
 
 
+class BadGateway(MocksoError):
+    """``mockso proxy`` could not get an answer from its target."""
+
+    status = 502
+    error_type = "BadGatewayException"
+
+
+class GatewayTimeout(MocksoError):
+    """``mockso proxy``'s target did not answer in time."""
+
+    status = 504
+    error_type = "GatewayTimeoutException"
+
+
 class ContractError(ValueError):
     """The contract document cannot be used; the message names the file and the place."""
 

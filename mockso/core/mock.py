@@ -8,6 +8,7 @@ behaviour testable without a server. No Flask or werkzeug import.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from mockso.core.contract import Contract
 from mockso.core.contract import MediaType
 from mockso.core.contract import Operation
 from mockso.core.contract import Response
+from mockso.core.drift import Drift
 from mockso.core.errors import BadRequest
 from mockso.core.errors import InsufficientStorage
 from mockso.core.fixtures import start_state
@@ -42,6 +44,7 @@ from mockso.core.negotiation import choose
 from mockso.core.negotiation import content_type_header
 from mockso.core.negotiation import kind
 from mockso.core.payloads import PayloadGenerator
+from mockso.core.recording import Recording
 from mockso.core.rules import Directive
 from mockso.core.rules import Rule
 from mockso.core.rules import directive_from
@@ -95,6 +98,17 @@ class Mock:
         self.handlers = Handlers()
         self.images.register(self.handlers)
         self._encoded: dict[tuple[int, str, Any], tuple[Any, bytes]] = {}
+        # What `mockso proxy` found and kept of its target's answers (empty under `serve`).
+        self.drift = Drift(settings.target)
+        self.recording = Recording(self.grounds, settings.record) if settings.record else None
+
+    def write_reports(self) -> list[dict[str, Any]]:
+        """On exit: the drift report and the recording, where settings say; what the
+        recording could not hold."""
+        if self.settings.drift_report:
+            text = json.dumps(self.drift.report(), indent=1) + "\n"
+            Path(self.settings.drift_report).write_text(text, encoding="utf-8")
+        return self.recording.write()[1] if self.recording is not None else []
 
     @property
     def store(self) -> Store:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -103,18 +104,31 @@ def export_state(mock: Stateful, namespace: str | None = None) -> dict[str, Any]
     """The state of ``namespace`` (default: ``default``) as a JSON-ready document."""
     store = mock.spaces.get(namespace).store
     next_blob_id, entries = store.snapshot()
+    return state_document(mock.grounds, next_blob_id, entries, store.known_ids)
+
+
+def state_document(
+    grounds: Grounds,
+    next_blob_id: int,
+    entries: Iterable[tuple[Key, Entry]],
+    known_ids: Mapping[str, frozenset[int]],
+) -> dict[str, Any]:
+    """One ``Store.snapshot()`` (and the store's known ids) as a JSON-ready document."""
     document: dict[str, Any] = {"format": FORMAT, "next_blob_id": next_blob_id}
-    if store.known_ids:
-        document["entities"] = {name: sorted(ids) for name, ids in sorted(store.known_ids.items())}
-    schema = _info_schema(mock.grounds)
+    if known_ids:
+        document["entities"] = {name: sorted(ids) for name, ids in sorted(known_ids.items())}
+    document["pictures"] = picture_items(grounds, sorted(entries, key=_by_key))
+    return document
+
+
+def picture_items(grounds: Grounds, entries: Iterable[tuple[Key, Entry]]) -> list[dict[str, Any]]:
+    """Entries as the document's ``pictures`` items (ImageInfo dates in UTC, full precision)."""
+    schema = _info_schema(grounds)
     token = output_zone.set((UTC, True))
     try:
-        document["pictures"] = [
-            _picture_out(schema, key, entry) for key, entry in sorted(entries, key=_by_key)
-        ]
+        return [_picture_out(schema, key, entry) for key, entry in entries]
     finally:
         output_zone.reset(token)
-    return document
 
 
 def _by_key(item: tuple[Key, Entry]) -> Key:

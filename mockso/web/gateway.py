@@ -39,6 +39,7 @@ from mockso.web.endpoint import Endpoint
 from mockso.web.endpoint import FastRequest
 from mockso.web.endpoint import Runtime
 from mockso.web.logs import access_line
+from mockso.web.proxy import Proxy
 from mockso.web.routing import Router
 
 # One JSON line per request (namespace, operationId, status, duration); off unless configured.
@@ -160,8 +161,10 @@ class Gateway:
         recorder: Recorder,
         checker: ResponseChecker | None,
         answers: AnswerCache | None = None,
+        proxy: Proxy | None = None,
     ) -> None:
         self.control = control
+        self.proxy = proxy  # `mockso proxy`: the target answers instead of the endpoints
         self.router = router
         self.recorder = recorder
         self.checker = checker
@@ -173,6 +176,8 @@ class Gateway:
                 self.answers.clear()  # resets, rules and imported state: forget kept answers
             return self.control(environ, start_response)
         started = time.perf_counter()
+        if self.proxy is not None:
+            return self._proxied(environ, start_response, started)
         key = self.answers.key(environ)
         space = self._space(environ) if key is not None else None
         if space is not None and key is not None:
@@ -199,6 +204,27 @@ class Gateway:
         if key is not None and space is not None and _plain(environ, space):
             self.answers.put(key, Kept(space, generation, answer, operation_id))
         return start(environ, start_response, answer)
+
+    def _proxied(
+        self, environ: dict[str, Any], start_response: StartResponse, started: float
+    ) -> Iterable[bytes]:
+        """The target answers every call (the router only names its operation); the journal
+        and coverage see it as they see the mock's answers. Nothing is kept or checked here."""
+        assert self.proxy is not None
+        environ[SPACE_KEY] = self._space(environ) or self.recorder.mock.spaces.default
+        req = FastRequest(environ)
+        try:
+            endpoint, values = self.router.resolve(req.method, req.path)
+            operation = endpoint.operation
+        except errors.MocksoError:  # no operation: passed on all the same
+            operation, values = None, {}
+        try:
+            passed = self.proxy.forward(req, operation, values)
+        finally:
+            req.close()
+        operation_id = operation.operation_id if operation is not None else None
+        self.recorder.record(environ, passed.answer, operation_id, started)
+        return self.proxy.send(environ, start_response, passed)
 
     def _space(self, environ: dict[str, Any]) -> Space | None:
         """The request's namespace, or None when its name is refused (the endpoint says why)."""

@@ -23,7 +23,8 @@ const view = {
   listingKey: null,
   coverageKey: null,
   shown: null, // keys of the rows on screen, to flag new ones (null before the first render)
-  sequence: { journal: 0, pictures: 0, coverage: 0 }, // only the latest answer is drawn
+  driftKey: null,
+  sequence: { journal: 0, pictures: 0, coverage: 0, drift: 0 }, // only the latest answer is drawn
   opener: null, // what had focus before the detail dialog opened
 };
 
@@ -382,13 +383,47 @@ function coverageCell(response) {
   return el("td", { class: response.covered ? "seen" : "unseen", title: response.description, text: response.count });
 }
 
+// --- drift (mockso proxy) ----------------------------------------------------------------
+
+/** Where the target's answers differ from the contract; the panel shows only under a proxy. */
+async function loadDrift() {
+  const ticket = ++view.sequence.drift;
+  const report = await control("/__mockso/drift");
+  if (ticket !== view.sequence.drift) return;
+  const key = JSON.stringify(report);
+  if (key === view.driftKey) return;
+  view.driftKey = key;
+  $("drift").hidden = report.target === null;
+  $("drift-summary").textContent =
+    `${report.findings} findings in ${report.exchanges} answers from ${report.target}` +
+    (report.findings ? "." : ": every answer kept the contract.");
+  const rows = [];
+  for (const operation of report.operations) {
+    for (const kind of operation.kinds) {
+      const name = operation.operationId ?? "(no operation)";
+      rows.push(
+        el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, name, el("span", { class: "sub" }, `${operation.method} `, ...breakable(operation.path))),
+          el("td", { text: kind.kind }),
+          el("td", { class: "count", text: kind.count }),
+          el("td", { text: kind.places.join(", ") }),
+          el("td", {}, el("code", { text: kind.example.request }), ` → ${kind.example.status}: ${kind.example.message}`),
+        ),
+      );
+    }
+  }
+  $("drift-rows").replaceChildren(...rows);
+}
+
 // --- refreshing --------------------------------------------------------------------------
 
 /** The journal; the pictures and coverage too when it changed (or when asked). */
 async function refresh(everything = false) {
   try {
     const changed = await loadJournal();
-    if (changed || everything) await Promise.all([loadPictures(), loadCoverage()]);
+    if (changed || everything) await Promise.all([loadPictures(), loadCoverage(), loadDrift()]);
     setLive(`Live · ${clock(new Date())}`);
   } catch (error) {
     setLive(`Cannot reach the mock: ${error.message}`, true);
