@@ -34,6 +34,7 @@ from mockso.core.handlers import entity_id_parameter
 from mockso.core.handlers import entity_of
 from mockso.testing import MockServer
 from mockso.web.gateway import Gateway
+from mockso.web.proxy import request_target
 from mockso.web.server import Server
 
 CONTRACT = Contract.from_path()
@@ -350,6 +351,8 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
         timeout=60,
     )
     return cert, key
+
+
 # --- processes -----------------------------------------------------------------------------
 
 
@@ -408,7 +411,7 @@ class DriftingTenant:
             self.requests.append(
                 {
                     "method": environ["REQUEST_METHOD"],
-                    "target": environ["REQUEST_URI"],
+                    "target": request_target(environ),
                     "headers": headers,
                     "body": body,
                 }

@@ -151,7 +151,7 @@ class Proxy:
 
     def _exchange(self, req: Request, body: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
         headers = _request_headers(req, self.target.host_header, len(body))
-        path = self.target.base_path + _request_target(req.environ)
+        path = self.target.base_path + request_target(req.environ)
         # One connection per call: a proxy has no moment to close kept-alive ones at, and a
         # call to a remote tenant costs far more than the handshake.
         connection = self.target.connect()
@@ -241,7 +241,7 @@ def _request_headers(req: Request, host: str, length: int) -> dict[str, str]:
     return headers
 
 
-def _request_target(environ: Mapping[str, Any]) -> str:
+def request_target(environ: Mapping[str, Any]) -> str:
     """Path and query as the client wrote them (the server's raw request URI when it has one)."""
     raw = environ.get("REQUEST_URI") or environ.get("RAW_URI")
     if raw:
