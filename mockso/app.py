@@ -39,7 +39,12 @@ def create_app(
     control.register(app, mock)
     endpoints = [Endpoint(operation, handler, mock) for operation, handler in mock.bindings()]
     checker = ResponseChecker() if settings.strict else None
-    front = Gateway(app.wsgi_app, Router(endpoints), Recorder(mock), checker)
+    front = Gateway(
+        app.wsgi_app,
+        Router(endpoints, lenient=settings.requests == "lenient"),
+        Recorder(mock),
+        checker,
+    )
     app.wsgi_app = FaultMiddleware(front)  # type: ignore[method-assign]
     return app
 

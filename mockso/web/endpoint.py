@@ -30,6 +30,7 @@ from mockso.core.config import Settings
 from mockso.core.contract import Operation
 from mockso.core.errors import BadRequest
 from mockso.core.errors import PayloadTooLarge
+from mockso.core.framework import Deviations
 from mockso.core.handlers import Call
 from mockso.core.handlers import Handler
 from mockso.core.handlers import Reply
@@ -37,8 +38,8 @@ from mockso.core.handlers import entity_id_parameter
 from mockso.core.journal import Record
 from mockso.core.namespaces import Space
 from mockso.core.namespaces import Spaces
-from mockso.core.negotiation import choose
 from mockso.core.negotiation import kind
+from mockso.core.negotiation import negotiate
 from mockso.core.negotiation import request_media_type
 from mockso.core.rules import NOTHING
 from mockso.core.rules import Directive
@@ -49,7 +50,10 @@ from mockso.web import faults
 
 ZONE_HEADER = "SO-TimeZone"
 SPACE_KEY = "mockso.space"  # the namespace a request was served in, for the journal
+DEVIATIONS_KEY = "mockso.deviations"  # what the request leaned on (core.framework.Deviations)
 BENT_KEY = "mockso.bent"  # set when a Prefer header or a rule bent the answer
+# Set when a Prefer header or rule asked for an error status the operation does not document.
+UNDOCUMENTED_KEY = "mockso.undocumented"
 
 
 class Runtime(Protocol):
@@ -71,7 +75,12 @@ class Runtime(Protocol):
     def encode(self, call: Call, reply: Reply) -> tuple[int, dict[str, str], bytes]: ...
 
     def decode(
-        self, operation: Operation, validator: RequestValidator, media_type: str, data: bytes
+        self,
+        operation: Operation,
+        validator: RequestValidator,
+        media_type: str,
+        data: bytes,
+        deviations: Deviations | None = None,
     ) -> Any: ...
 
 
@@ -135,6 +144,7 @@ class Endpoint:
         self.body_types = tuple(body.content) if body else ()
         self.entity_id_name = entity_id_parameter(operation)
         self.zone_declared = operation.parameter(ZONE_HEADER) is not None
+        self.lenient = runtime.settings.requests == "lenient"
 
     def respond(self, req: Request, values: dict[str, str]) -> Answer:
         """The answer to one request for this operation; errors are raised, not answered."""
@@ -174,18 +184,26 @@ class Endpoint:
     def _answer_type(self, req: Request) -> str:
         if not self.answers_json_or_xml:
             return ""
-        return choose(req.headers.get("Accept"), self.offered)
+        found, leaned = negotiate(
+            req.headers.get("Accept"), req.headers.get("Content-Type"), self.offered, self.lenient
+        )
+        if leaned is not None:
+            deviations_of(req.environ).append(leaned)
+        return found
 
     def call(self, req: Request, path_values: dict[str, str], store: Store | None = None) -> Call:
         # werkzeug's Headers is a case-insensitive mapping in all but name.
         headers = cast(Mapping[str, str], req.headers)
         principal = self.auth.authenticate(headers)
-        params = self.validator.parameters(path_values, req.args.to_dict(flat=False), headers)
+        deviations = deviations_of(req.environ)
+        query = req.args.to_dict(flat=False)
+        params = self.validator.parameters(path_values, query, headers, self.lenient, deviations)
         answer_type = self._answer_type(req)
         zone = self._zone(req)
         accept = req.headers.get("Accept")
         # Passed in rather than set after: Call's default would build a throwaway Store.
         given: dict[str, Any] = {"store": store} if store is not None else {}
+        given.update(lenient=self.lenient, deviations=deviations)
         call = Call(self.operation, params, principal, zone, accept, answer_type, **given)
         if self.body_types:
             call.body_type, call.body = self._body(req)
@@ -214,7 +232,17 @@ class Endpoint:
         data = _read(req, limit)
         if media_kind in ("image", "other"):
             return media_type, data
-        return media_type, self.runtime.decode(self.operation, self.validator, media_type, data)
+        deviations = deviations_of(req.environ)
+        decoded = self.runtime.decode(self.operation, self.validator, media_type, data, deviations)
+        return media_type, decoded
+
+
+def deviations_of(environ: dict[str, Any]) -> Deviations:
+    """The request's deviations, kept in its environ for the journal (made on first need)."""
+    found = environ.get(DEVIATIONS_KEY)
+    if found is None:
+        found = environ[DEVIATIONS_KEY] = Deviations()
+    return cast(Deviations, found)
 
 
 def _read(req: Request, limit: int) -> bytes:
