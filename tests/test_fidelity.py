@@ -408,3 +408,70 @@ def test_a_client_keeping_to_the_contract_leans_on_nothing(api: Api, mode: str) 
 
     assert [record.status for record in api.journal()] == [200, 200, 200, 200, 204]
     assert api.deviations() == []
+
+
+# --- errors any production server can answer -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "error_type", "retry"),
+    [
+        (500, "Exception", None),
+        (502, "BadGatewayException", None),
+        (503, "ServiceUnavailableException", "1"),
+        (504, "GatewayTimeoutException", None),
+        (429, "TooManyRequestsException", "1"),
+        (418, "HttpException", None),
+    ],
+)
+@pytest.mark.parametrize("action", ["GetImage", "SaveImage", "DeleteImageContent"])
+def test_prefer_asks_for_any_error_status_the_operation_does_not_document(
+    api: Api, action: str, code: int, error_type: str, retry: str | None
+) -> None:
+    # The app checks its answers against the contract (strict): an error asked for on purpose
+    # is sent as asked, not turned into a ContractViolation.
+    response = api.perform("Person", action, 1, headers={"Prefer": f"code={code}"})
+
+    body = assert_error(response, code, error_type, f"does not document {code}")
+    assert body["ErrorSource"] == "SuperOffice.WebApi"
+    assert response.headers.get("Retry-After") == retry
+    [record] = api.journal()
+    assert (record.status, record.undocumented, record.deviations) == (code, True, ())
+    assert api.image("Person", 1).status_code == 404  # nothing was stored
+
+
+def test_a_documented_error_status_answers_as_documented(api: Api) -> None:
+    response = api.info("Person", 1, headers={"Prefer": "code=404"})
+
+    assert_error(response, 404, "SoNotFoundException")
+    assert api.journal()[-1].undocumented is False
+
+
+def test_a_rule_asks_for_an_outage_and_coverage_lists_it_apart(api: Api) -> None:
+    rule = {"operationId": "v1PersonEntity_GetImageInfo", "code": 503, "times": 2}
+    assert api.client.post("/__mockso/rules", json=rule).status_code == 201
+
+    statuses = [api.info("Person", 1).status_code for _ in range(3)]
+
+    assert statuses == [503, 503, 200]
+    report = api.client.get("/__mockso/coverage").get_json()
+    [row] = report["undocumented"]
+    assert (row["operationId"], row["status"], row["count"]) == (rule["operationId"], "503", 2)
+
+
+@pytest.mark.parametrize("code", [201, 302, 100])
+def test_success_and_redirect_statuses_stay_limited_to_what_is_documented(
+    api: Api, code: int
+) -> None:
+    response = api.info("Person", 1, headers={"Prefer": f"code={code}"})
+
+    assert_error(response, 400, "ArgumentException", f"code={code} is not documented")
+
+
+def test_an_undocumented_status_has_no_example_to_ask_for(api: Api) -> None:
+    rule = {"operationId": "v1PersonEntity_GetImageInfo", "code": 500, "example": "x"}
+
+    response = api.client.post("/__mockso/rules", json=rule)
+
+    assert response.status_code == 400
+    assert "does not document 500, so it has no example 'x'" in response.get_json()["ErrorMessage"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from collections.abc import Mapping
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from marshmallow import ValidationError
 
 from mockso.core import binding
 from mockso.core import codecs
+from mockso.core import errors
 from mockso.core import imaging
 from mockso.core.auth import Authenticator
 from mockso.core.auth import Credentials
@@ -30,6 +32,7 @@ from mockso.core.contract import Operation
 from mockso.core.contract import Response
 from mockso.core.errors import BadRequest
 from mockso.core.errors import InsufficientStorage
+from mockso.core.errors import MocksoError
 from mockso.core.fixtures import start_state
 from mockso.core.framework import Deviations
 from mockso.core.handlers import Call
@@ -247,6 +250,13 @@ class Mock:
     def check_directive(self, operation: Operation, directive: Directive) -> None:
         """BadRequest unless the contract has what a rule asks for: its code, its example."""
         response = operation.success
+        if directive.code is not None and undocumented_error(operation, directive.code):
+            if directive.example is not None:
+                raise BadRequest(
+                    f"{operation.operation_id} does not document {directive.code}, so it has "
+                    f"no example {directive.example!r} for it; leave example out"
+                )
+            return  # any error status: answered as the error object a real server sends
         if directive.code is not None:
             response = documented_response(operation, directive.code)
         if directive.example is None:
@@ -415,6 +425,22 @@ def documented_response(operation: Operation, code: int) -> Response:
             f"{operation.operation_id}; the contract documents {listed}"
         )
     return response
+
+
+def undocumented_error(operation: Operation, code: int) -> bool:
+    """An error status (400 to 599) the operation does not document: any production server
+    can answer one, so a Prefer header or rule may ask for it."""
+    return 400 <= code <= 599 and str(code) not in operation.responses
+
+
+def simulated_error(operation: Operation, code: int, where: str) -> MocksoError:
+    """The error object of an undocumented error status asked for by ``where``."""
+    reason = HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "Error"
+    return errors.simulated(
+        code,
+        f"{code} {reason}, as a {where} asked; {operation.operation_id} does not document "
+        f"{code}, but any production server can answer it",
+    )
 
 
 def _messages(error: ValidationError) -> str:

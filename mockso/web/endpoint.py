@@ -36,6 +36,8 @@ from mockso.core.handlers import Handler
 from mockso.core.handlers import Reply
 from mockso.core.handlers import entity_id_parameter
 from mockso.core.journal import Record
+from mockso.core.mock import simulated_error
+from mockso.core.mock import undocumented_error
 from mockso.core.namespaces import Space
 from mockso.core.namespaces import Spaces
 from mockso.core.negotiation import kind
@@ -161,6 +163,9 @@ class Endpoint:
             req.environ[faults.ENVIRON_KEY] = directive.fault
         if directive.code is not None and directive.code >= 300:
             self.auth.authenticate(cast(Mapping[str, str], req.headers))
+            if undocumented_error(self.operation, directive.code):
+                req.environ[UNDOCUMENTED_KEY] = True
+                raise simulated_error(self.operation, directive.code, "Prefer header or rule")
             answer_type = self._answer_type(req)
             reply = self.runtime.documented(self.operation, directive, answer_type)
             zone = (self.runtime.zone, True)
