@@ -53,6 +53,7 @@ class Router:
             path = path[:-1]
         wanted = "GET" if method == "HEAD" else method  # HEAD is answered as GET, without body
         allowed: set[str] = set()
+        spelled_otherwise: dict[str, set[str]] = {}  # template → methods, by letter case alone
         for pattern, exact, rule_method, endpoint in self._rows:
             found = pattern.match(path)
             if found:
@@ -61,8 +62,17 @@ class Router:
                         _note(deviations, asked, path, exact, endpoint.operation.path)
                     return endpoint, found.groupdict()
                 allowed.add(rule_method)
+                if exact.match(path) is None:
+                    spelled_otherwise.setdefault(endpoint.operation.path, set()).add(rule_method)
         if allowed:
             listed = ", ".join(_allowed(allowed))
+            for template, methods in spelled_otherwise.items() if deviations is not None else ():
+                assert deviations is not None
+                deviations.add(
+                    "path-case",
+                    f"Path {path!r} has {', '.join(_allowed(methods))} only as "
+                    f"{template} in the contract (letter case)",
+                )
             raise errors.MethodNotAllowed(
                 f"{method} is not an operation of {path}; the contract has: {listed}",
                 headers={"Allow": listed},
