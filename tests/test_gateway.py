@@ -182,6 +182,20 @@ def test_the_lenient_router_ignores_case_twins_and_a_trailing_slash_and_says_so(
     assert [item.kind for item in deviations] == kinds
 
 
+def test_leniently_a_405_on_a_twin_spelling_lists_both_and_notes_the_letter_case() -> None:
+    router = gateway_of(create_app({"seed": 1, "requests": "lenient"})).router
+    deviations = Deviations()
+
+    with pytest.raises(errors.MethodNotAllowed) as caught:
+        router.resolve("OPTIONS", "/api/v1/Contact/7/Imageinfo", deviations)
+
+    assert caught.value.headers["Allow"] == "GET, HEAD, PUT"
+    [line] = deviations.texts()
+    assert line.startswith(
+        "Path '/api/v1/Contact/7/Imageinfo' has PUT only as /api/v1/Contact/{contactId}/ImageInfo"
+    )
+
+
 def test_a_crash_in_a_handler_is_a_500_error_object_and_is_journaled(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
