@@ -99,8 +99,16 @@ def test_what_json_net_would_not_convert_is_left_for_the_contract_to_refuse(
     assert bound(given) == (given, [])
 
 
-def test_form_values_stay_text_for_the_schema_to_type() -> None:
+def test_form_values_stay_text_for_the_schema_to_type_but_enums_are_json_nets() -> None:
     assert bound({"IsZipped": "true"}, "form", FORM) == ({"IsZipped": "true"}, [])
+    assert bound({"UpdatedBy": {"Type": "systemassociate"}}, "form", FORM) == (
+        {"UpdatedBy": {"Type": "SystemAssociate"}},
+        ["coercion"],
+    )
+    assert bound({"UpdatedBy": {"Type": "systemassociate"}}, "xml") == (
+        {"UpdatedBy": {"Type": "systemassociate"}},
+        [],
+    )
 
 
 def test_xml_members_are_read_in_the_contract_order() -> None:

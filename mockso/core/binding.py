@@ -73,7 +73,7 @@ class _Binder:
         extra = schema.get("additionalProperties")
         if isinstance(value, dict) and isinstance(extra, Mapping):  # a dictionary: any keys
             return {key: self.value(extra, item, f"{where}{key}.") for key, item in value.items()}
-        if self.formatter.coerce:
+        if self.formatter.coerce or (self.formatter.enums and schema.get("enum")):
             return self.primitive(schema, value, where.rstrip("."))
         return value
 

@@ -93,15 +93,18 @@ class Formatter:
     ignore_case: bool
     # Json.NET converts primitives ("12" → 12); form values are text, typed by the schema.
     coerce: bool
+    # Json.NET's StringEnumConverter reads enum names in any case and numbers (forms too);
+    # DataContractSerializer wants the exact name.
+    enums: bool
     # The rule kind of a member the contract does not list (ignored either way).
     unknown: str
 
 
 FORMATTERS = {
-    "json": Formatter(ignore_case=True, coerce=True, unknown="unknown-property"),
+    "json": Formatter(ignore_case=True, coerce=True, enums=True, unknown="unknown-property"),
     # Web API reads a form into a JObject and binds it with Json.NET.
-    "form": Formatter(ignore_case=True, coerce=False, unknown="unknown-property"),
-    "xml": Formatter(ignore_case=False, coerce=False, unknown="xml-unknown"),
+    "form": Formatter(ignore_case=True, coerce=False, enums=True, unknown="unknown-property"),
+    "xml": Formatter(ignore_case=False, coerce=False, enums=False, unknown="xml-unknown"),
 }
 
 
