@@ -374,9 +374,10 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def live_server() -> Iterator[str]:
-    """``mockso serve`` as a user runs it for this check: strict, with strict credentials."""
+@pytest.fixture(params=["lenient", "strict"])
+def live_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """``mockso serve`` as a user runs it for this check: strict, with strict credentials, in
+    each request mode."""
     port = free_port()
     command = [
         sys.executable,
@@ -392,6 +393,8 @@ def live_server() -> Iterator[str]:
         "strict",
         "--credentials",
         str(CREDENTIALS),
+        "--requests",
+        request.param,
     ]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSO_")}
     server = subprocess.Popen(
