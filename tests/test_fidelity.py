@@ -170,6 +170,15 @@ def test_lower_case_paths_twins_and_trailing_slashes_are_served_and_noted(
     assert all(part in line for part, line in zip(lines, found, strict=True))
 
 
+@STRICT
+def test_strictly_a_lower_case_path_is_still_served_and_noted(api: Api) -> None:
+    response = api.client.get("/api/v1/person/1/imageinfo", headers=AUTH)
+
+    assert response.status_code == 200
+    [line] = kinds(api)
+    assert "letter case" in line
+
+
 def test_a_kept_answer_is_journaled_with_its_deviations_again(api: Api) -> None:
     for _ in range(2):
         assert api.client.get("/api/v1/person/1/imageinfo", headers=AUTH).status_code == 200
