@@ -484,3 +484,13 @@ def test_an_undocumented_status_has_no_example_to_ask_for(api: Api) -> None:
 
     assert response.status_code == 400
     assert "does not document 500, so it has no example 'x'" in response.get_json()["ErrorMessage"]
+
+
+def test_a_rule_for_one_project_finds_it_however_the_query_spells_projectid(api: Api) -> None:
+    rule = {"operationId": "v1ProjectEntity_PutImageInfo", "code": 503, "entityId": 7}
+    assert api.client.post("/__mockso/rules", json=rule).status_code == 201
+
+    other = api.client.put("/api/v1/Project/x/ImageInfo?ProjectId=8", headers=AUTH, json={})
+    this = api.client.put("/api/v1/Project/x/ImageInfo?PROJECTID=7", headers=AUTH, json={})
+
+    assert (other.status_code, this.status_code) == (200, 503)

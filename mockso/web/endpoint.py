@@ -181,10 +181,19 @@ class Endpoint:
         """``Prefer`` for this request, over the namespace's first matching rule (counted down)."""
         prefer = parse_prefer(req.headers.getlist("Prefer"))
         name = self.entity_id_name
-        raw = (values.get(name) or req.args.get(name, "")) if name else ""
+        raw = (values.get(name) or self._query(req, name)) if name else ""
         entity_id = int(raw) if raw.isascii() and raw.lstrip("-").isdigit() else None
         rule: Directive = space.rules.take(self.operation.operation_id, entity_id)
         return prefer.over(rule)
+
+    def _query(self, req: Request, name: str) -> str:
+        """A query value by its name; leniently in any letter case (``?ProjectId=``), as the
+        parameters themselves are bound (the deviation is noted there)."""
+        found: str = req.args.get(name, "")
+        if found or not self.lenient:
+            return found
+        lowered = name.lower()
+        return next((value for key, value in req.args.items() if key.lower() == lowered), "")
 
     def _answer_type(self, req: Request) -> str:
         if not self.answers_json_or_xml:
