@@ -1,6 +1,11 @@
 """One operation of the mocked API, answered: ``Endpoint`` runs a matched request through
-credentials (401), parameters (400), Accept (406), body size, type and content (413, 415, 400),
-the handler, then encoding. Contract look-ups and validators are prepared once, at start-up.
+credentials (401), parameters (400), Accept (406 in the strict request mode), body size, type
+and content (413, 415, 400), the handler, then encoding. Contract look-ups and validators are
+prepared once, at start-up. In the lenient request mode (the default) each step reads the
+request as the real server would and adds what it leaned on to the request's ``Deviations``
+(kept in the environ under ``DEVIATIONS_KEY`` for the journal). An error status a directive
+asks for that the operation does not document is raised as SuperOffice's error object and
+marked ``UNDOCUMENTED_KEY``.
 
 ``Runtime`` is what an endpoint asks of the mock behind it (``mockso.core.mock.Mock`` is one);
 the endpoint reads the request through werkzeug and knows nothing of Flask.
