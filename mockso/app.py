@@ -43,7 +43,8 @@ def create_app(
     checker = ResponseChecker() if settings.strict else None
     # `mockso proxy`: the target answers the mocked API's calls; nothing is checked in its place.
     proxy = Proxy(Target.parse(settings.target), mock) if settings.target else None
-    front = Gateway(app.wsgi_app, Router(endpoints), Recorder(mock), checker, proxy=proxy)
+    router = Router(endpoints, lenient=settings.requests == "lenient")
+    front = Gateway(app.wsgi_app, router, Recorder(mock), checker, proxy=proxy)
     app.wsgi_app = FaultMiddleware(front)  # type: ignore[method-assign]
     return app
 

@@ -19,6 +19,7 @@ import yaml
 from mockso.app import create_app
 from mockso.app import get_mock
 from mockso.core.config import AUTH_MODES
+from mockso.core.config import REQUEST_MODES
 from mockso.core.config import Settings
 from mockso.core.contract import Contract
 from mockso.core.mock import Mock
@@ -67,6 +68,12 @@ def cli() -> None:
 @click.option("--max-store-bytes", type=int, help="Cap on stored picture bytes (default 512 MB).")
 @click.option("--max-pixels", type=int, help="Largest picture in pixels (default 40,000,000).")
 @click.option("--strict/--no-strict", default=None, help="Check every answer against the contract.")
+@click.option(
+    "--requests",
+    type=click.Choice(REQUEST_MODES),
+    help="Read requests as the real server does, noting each leniency (lenient, the default), "
+    "or by the contract's letter (strict).",
+)
 @click.option("--threads", type=int, help="Threads that run the app (default 64).")
 @click.option(
     "--tls-cert",

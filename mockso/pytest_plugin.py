@@ -3,7 +3,8 @@
 Modelled on pytest-httpserver: one server per session (``mockso_server``), handed to each test
 by ``mockso`` after a reset, so starting costs once and tests stay isolated. It is configured by
 overriding the session fixtures ``mockso_config`` and ``mockso_contract`` in a conftest, whose
-defaults come from ``--mockso-seed``, ``--mockso-auth`` and ``--mockso-contract``; ``MOCKSO_*``
+defaults come from ``--mockso-seed``, ``--mockso-auth``, ``--mockso-requests`` and
+``--mockso-contract``; ``MOCKSO_*``
 environment variables apply underneath, as everywhere. Every fixture name starts with
 ``mockso`` (Faker's own plugin already owns ``faker``). Disable with ``-p no:mockso``.
 """
@@ -42,6 +43,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="mockso's credential checks (default: lenient).",
     )
     group.addoption(
+        "--mockso-requests",
+        default=None,
+        help="How mockso reads requests: lenient, as the real server (default), or strict.",
+    )
+    group.addoption(
         "--mockso-contract",
         action="append",
         default=None,
@@ -52,12 +58,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     from mockso.core.config import AUTH_MODES
+    from mockso.core.config import REQUEST_MODES
 
-    auth = config.getoption("mockso_auth", None)
-    if auth is not None and auth not in AUTH_MODES:
-        raise pytest.UsageError(
-            f"--mockso-auth must be one of {', '.join(AUTH_MODES)}, not {auth!r}"
-        )
+    for option, modes in (("auth", AUTH_MODES), ("requests", REQUEST_MODES)):
+        value = config.getoption(f"mockso_{option}", None)
+        if value is not None and value not in modes:
+            raise pytest.UsageError(
+                f"--mockso-{option} must be one of {', '.join(modes)}, not {value!r}"
+            )
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +76,7 @@ def mockso_config(pytestconfig: pytest.Config) -> dict[str, Any]:
     options = {
         "seed": pytestconfig.getoption("mockso_seed"),
         "auth": pytestconfig.getoption("mockso_auth"),
+        "requests": pytestconfig.getoption("mockso_requests"),
     }
     return {name: value for name, value in options.items() if value is not None}
 
@@ -99,7 +108,7 @@ def mockso(mockso_server: MockServer) -> MockServer:
     """The session's mockso, reset: no pictures, journal entries or rules left by other tests.
 
     Offers ``url``, ``url_for(path)``, ``load(fixtures)``, ``state()``, ``journal(...)``,
-    ``rule(...)`` and ``reset()``."""
+    ``deviations()``, ``assert_no_deviations()``, ``rule(...)`` and ``reset()``."""
     mockso_server.reset()
     return mockso_server
 

@@ -158,6 +158,29 @@ class MockServer:
         )
         return reports.journal(self.mock, query)
 
+    def deviations(self, namespace: str | None = None) -> list[str]:
+        """Every place the client leaned on the real server's leniency, oldest first, one line
+        each: ``GET /api/v1/person/1/image: Path ... is spelled ...; the real server's ...``.
+        Empty for a client that keeps to the contract's letter (or under ``requests: strict``,
+        where such requests are refused instead)."""
+        records = reports.journal(self.mock, Query(namespace=namespace, deviations=True))
+        return [
+            f"{record.method} {record.path}{'?' + record.query if record.query else ''}: {line}"
+            for record in reversed(records)
+            for line in record.deviations
+        ]
+
+    def assert_no_deviations(self, namespace: str | None = None) -> None:
+        """AssertionError listing every deviation, when the client leaned on any: a contract
+        test fails on them while a development run keeps working."""
+        found = self.deviations(namespace)
+        if found:
+            listed = "\n".join(f"  {line}" for line in found)
+            raise AssertionError(
+                f"The client leaned on the real server's leniency {len(found)} time(s), "
+                f"where the contract expects otherwise:\n{listed}"
+            )
+
     def rule(
         self,
         operation_id: str,

@@ -48,6 +48,19 @@ def _strict_mode(_no_mockso_environment: None, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("MOCKSO_STRICT", "true")
 
 
+@pytest.fixture(autouse=True)
+def _requests_mode(
+    _no_mockso_environment: None, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """``@pytest.mark.requests("strict")``: every app and server the test builds reads requests
+    by the contract's letter (the default is lenient, as the real server reads them)."""
+    marker = request.node.get_closest_marker("requests")
+    mode = str(marker.args[0]) if marker else "lenient"
+    if marker:
+        monkeypatch.setenv("MOCKSO_REQUESTS", mode)
+    return mode
+
+
 @pytest.fixture
 def app() -> Flask:
     """A seeded app, in strict mode whatever the environment says."""

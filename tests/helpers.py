@@ -32,6 +32,8 @@ from mockso.core.contract import Contract
 from mockso.core.contract import Operation
 from mockso.core.handlers import entity_id_parameter
 from mockso.core.handlers import entity_of
+from mockso.core.journal import Record
+from mockso.core.mock import Mock
 from mockso.testing import MockServer
 from mockso.web.gateway import Gateway
 from mockso.web.proxy import request_target
@@ -244,6 +246,15 @@ class Api:
         self, entity: str, entity_id: object, *, headers: Mapping[str, str] | None = None
     ) -> TestResponse:
         return self._send(operation(entity, "GetImageInfo"), entity_id, headers)
+
+    def journal(self) -> list[Record]:
+        """The default namespace's journal, oldest first."""
+        mock: Mock = self.client.application.extensions["mockso"]
+        return list(reversed(mock.spaces.default.journal.find()))
+
+    def deviations(self) -> list[str]:
+        """Every deviation the journal holds, oldest first."""
+        return [text for record in self.journal() for text in record.deviations]
 
     def put_info(
         self,

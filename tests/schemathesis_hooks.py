@@ -29,7 +29,17 @@ the wire, so that "valid" and "invalid" mean what they mean to a SuperOffice cli
   documented placeholder, not the deleted picture: that one use-after-free report (ST301) is
   dropped. (The stateful test's model checks that such an answer is not the deleted picture.)
 
-``DROPPED`` lists what ``filter_failure`` dropped, and the report counts it.
+* **Leniency.** mockso reads requests as the real server does (``requests: lenient``): it takes
+  some schema-violating requests (``ifBlank=clearpixel``, unknown members, ``"true"`` for a
+  boolean, ``PUT .../Imageinfo`` for the twin ``.../ImageInfo``) and journals each as a
+  deviation. Such an ST201 (or ST204/ST205: a method, or an ``Allow`` listing, that only the
+  twin spelling has) is dropped only
+  when the mock journaled a deviation for that very request; one taken silently stays a
+  failure. Under
+  ``requests: strict`` nothing is taken, so nothing is dropped this way.
+
+``DROPPED`` lists what ``filter_failure`` dropped, ``LEANED`` what it dropped for a journaled
+deviation, and the report counts both.
 """
 
 from __future__ import annotations
@@ -41,8 +51,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
+from urllib.parse import unquote
 from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
+import requests
 import schemathesis
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS30WriteValidator
@@ -51,6 +64,8 @@ from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.core.failures import Failure
 from schemathesis.core.jsonschema import DRAFT4_SUPPLEMENTAL_FORMATS
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.openapi.checks import AllowHeaderMismatch
+from schemathesis.openapi.checks import UnsupportedMethodResponse
 from schemathesis.openapi.checks import UseAfterFree
 
 from mockso.core.contract import Contract
@@ -112,13 +127,22 @@ def _xml_text(value: Any) -> str:
     return _XML_FORBIDDEN.sub("", str(value)).translate(_XML_ESCAPES)
 
 
-def _write_xml(name: str, value: Any, out: list[str]) -> None:
+def _in_contract_order(value: Mapping[Any, Any], schema: Mapping[str, Any]) -> list[Any]:
+    """The keys as DataContractSerializer writes members: the contract's order, unknown last."""
+    order = {name: index for index, name in enumerate(_resolve(schema).get("properties", {}))}
+    return sorted(value, key=lambda key: order.get(key, len(order)))
+
+
+def _write_xml(
+    name: str, value: Any, out: list[str], schema: Mapping[str, Any] | None = None
+) -> None:
+    properties = _resolve(schema or {}).get("properties", {})
     if value is None:
         out.append(f'<{name} i:nil="true"/>')
     elif isinstance(value, Mapping):
         out.append(f"<{name}>")
-        for key, child in value.items():
-            _write_xml(_element_name(key), child, out)
+        for key in _in_contract_order(value, schema or {}):
+            _write_xml(_element_name(key), value[key], out, properties.get(key))
         out.append(f"</{name}>")
     elif isinstance(value, list):
         for item in value:
@@ -127,15 +151,18 @@ def _write_xml(name: str, value: Any, out: list[str]) -> None:
         out.append(f"<{name}>{_xml_text(value)}</{name}>")
 
 
-def datacontract_xml(root: str, namespace: str | None, value: Any) -> bytes:
-    """``value`` as DataContractSerializer XML: root in the contract's namespace, nulls as nil."""
+def datacontract_xml(
+    root: str, namespace: str | None, value: Any, schema: Mapping[str, Any] | None = None
+) -> bytes:
+    """``value`` as DataContractSerializer XML: root in the contract's namespace, members in the
+    ``schema``'s order (the real server skips a member that comes out of order), nulls as nil."""
     out: list[str] = []
     declarations = f' xmlns:i="{XSI}"' + (f' xmlns="{namespace}"' if namespace else "")
     if isinstance(value, list):  # negative data: a list is no element, its items go in the root
         for item in value:
             _write_xml("item", item, out)
         return f"<{root}{declarations}>{''.join(out)}</{root}>".encode()
-    _write_xml(root, value, out)
+    _write_xml(root, value, out, schema)
     out[0] = out[0].replace(f"<{root}", f"<{root}{declarations}", 1)
     return "".join(out).encode("utf-8")
 
@@ -149,7 +176,7 @@ def _media_schema(case: Any) -> dict[str, Any]:
 def serialize_datacontract_xml(context: Any, value: Any) -> bytes:
     schema = _media_schema(context.case)
     xml = schema.get("xml", {})
-    return datacontract_xml(xml.get("name", "BlobEntity"), xml.get("namespace"), value)
+    return datacontract_xml(xml.get("name", "BlobEntity"), xml.get("namespace"), value, schema)
 
 
 # --- forms -----------------------------------------------------------------------------------
@@ -307,12 +334,48 @@ def asks_for_a_placeholder(case: Any) -> bool:
     return (case.query or {}).get("ifBlank") not in (None, "Null")
 
 
+def deviations_of(case: Any, response: Any) -> tuple[str, ...]:
+    """What mockso journaled that this response's request leaned on: the newest journal record
+    of its method, path and query, read in process (an app under test) or from the control API
+    (a live server). Checks send requests of their own, so the newest record may be another's."""
+    request = response.request
+    url = urlsplit(request.url)
+    wanted = (request.method.upper(), unquote(url.path), url.query)
+    app = getattr(case.operation.schema, "app", None)
+    if app is not None:
+        from mockso.control import reports
+        from mockso.core.journal import Query
+
+        for record in reports.journal(app.extensions["mockso"], Query(limit=50)):
+            if (record.method, record.path, record.query) == wanted:
+                return record.deviations
+        return ()
+    control = f"{url.scheme}://{url.netloc}/__mockso/journal"
+    found = requests.get(control, params={"limit": 50, "method": wanted[0]}, timeout=10).json()
+    for record in found:
+        if (record["method"], record["path"], record["query"]) == wanted:
+            return tuple(record["deviations"])
+    return ()
+
+
+# Schema-violating requests a lenient mockso took as the real server takes them, each with the
+# deviations it journaled (the dropped ST201s of `requests: lenient`).
+LEANED: list[str] = []
+
+
 def keep_failure(context: Any, failure: Failure, case: Any, response: Any) -> bool:
-    """False for an ST201 whose body, read as sent, was valid (the server was right), and for
-    an ST301 on a read that asked for a placeholder (the contract's answer to a missing one)."""
+    """False for an ST201 whose body, read as sent, was valid (the server was right); for an
+    ST201, ST204 or ST205 that mockso took leniently and journaled as a deviation (the real
+    server takes it too: lenient requests, every leniency reported); and for an ST301 on a read
+    that asked for a placeholder (the contract's answer to a missing one)."""
     if isinstance(failure, UseAfterFree) and asks_for_a_placeholder(case):
         DROPPED.append(f"{case.operation.label} ifBlank={case.query['ifBlank']}: placeholder")
         return False
+    if isinstance(failure, AcceptedNegativeData | UnsupportedMethodResponse | AllowHeaderMismatch):
+        leaned = deviations_of(case, response)
+        if leaned:
+            LEANED.append(f"{case.operation.label}: {leaned[0]}")
+            return False
     if not isinstance(failure, AcceptedNegativeData) or case.media_type is None:
         return True
     media_type = case.media_type.split(";")[0].strip().lower()

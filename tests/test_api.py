@@ -629,6 +629,7 @@ def test_metrics_are_prometheus_text(client: FlaskClient, traffic: list[TestResp
     assert types == {
         "mockso_requests_total": "counter",
         "mockso_unmatched_requests_total": "counter",
+        "mockso_deviations_total": "counter",
         "mockso_stored_bytes": "gauge",
         "mockso_stored_pictures": "gauge",
         "mockso_journal_records": "gauge",
@@ -669,3 +670,26 @@ def test_control_answers_are_json_where_the_contract_says_so(
         response = client.get(path)
         assert response.mimetype == "application/json", path
         json.loads(response.get_data())
+
+
+def test_deviations_are_in_the_journal_coverage_and_metrics_by_operation_and_kind(
+    client: FlaskClient, api: Api
+) -> None:
+    api.info("Person", 1, headers={"Accept": "aplication/json"})
+    api.client.get("/api/v1/person/1/imageinfo/", headers=AUTH)
+    api.info("Person", 1)
+
+    leaned = client.get("/__mockso/journal?deviations=true").get_json()
+    kept = client.get("/__mockso/journal?deviations=false").get_json()
+    report = client.get("/__mockso/coverage").get_json()
+    _, samples = parse_metrics(client.get("/__mockso/metrics").get_data(as_text=True))
+
+    assert [len(record["deviations"]) for record in leaned] == [2, 1]
+    assert leaned[1]["deviations"][0].endswith("the real server answers JSON")
+    assert [record["deviations"] for record in kept] == [[]]
+    assert report["deviations"] == [
+        {"operationId": GET_INFO.operation_id, "kind": kind, "count": 1}
+        for kind in ("accept", "path-case", "trailing-slash")
+    ]
+    labels = {("operation_id", GET_INFO.operation_id), ("namespace", "default")}
+    assert samples[("mockso_deviations_total", frozenset({*labels, ("kind", "accept")}))] == 1

@@ -275,6 +275,33 @@ def test_a_refused_upload_says_why_and_is_highlighted_in_the_journal(
     expect(page.locator("#journal-rows tr")).to_have_count(1)
 
 
+def test_a_request_that_leaned_on_the_real_server_is_marked_and_filterable(
+    desktop: BrowserContext, server: MockServer
+) -> None:
+    page = open_dashboard(desktop, server).page
+    assert client_call(server, "GET", "/api/v1/Person/5/ImageInfo").status_code == 200
+    leaned = client_call(
+        server, "GET", "/api/v1/person/5/imageinfo", headers={"Accept": "aplication/json"}
+    )
+    assert leaned.status_code == 200
+
+    expect(page.locator("#journal-rows tr")).to_have_count(2)
+    row = page.locator("#journal-rows tr.leaned")
+    expect(row).to_have_count(1)
+    expect(row.locator(".path")).to_have_text("/api/v1/person/5/imageinfo")
+    expect(row.locator(".deviations li")).to_have_count(2)
+    expect(row.locator(".deviations")).to_contain_text("the real server answers JSON")
+    expect(page.locator("#coverage-deviations")).to_contain_text(
+        "v1PersonEntity_GetImageInfo: accept (1\u00d7)"
+    )
+    shoot(page, "journal-deviations")
+    page.get_by_label("Leniency").select_option("yes")
+    expect(page.locator("#journal-rows tr")).to_have_count(1)
+    page.get_by_label("Leniency").select_option("no")
+    expect(page.locator("#journal-rows tr")).to_have_count(1)
+    expect(page.locator("#journal-rows tr.leaned")).to_have_count(0)
+
+
 def test_a_chosen_namespace_is_where_uploads_go_and_what_the_page_shows(
     desktop: BrowserContext, server: MockServer, picture: Path
 ) -> None:

@@ -196,3 +196,16 @@ def test_a_non_positive_limit_from_the_environment_is_a_value_error() -> None:
 def test_contract_path_is_the_contract_as_a_path() -> None:
     assert Settings(contract="contracts/x.yaml").contract_paths == [Path("contracts/x.yaml")]
     assert Settings(contract="a.yaml, b.yaml").contract_paths == [Path("a.yaml"), Path("b.yaml")]
+
+
+def test_requests_are_read_leniently_unless_told_strict() -> None:
+    assert Settings().requests == "lenient"
+    assert Settings.load(environ={"MOCKSO_REQUESTS": "strict"}).requests == "strict"
+    assert Settings.load(
+        {"requests": "lenient"}, environ={"MOCKSO_REQUESTS": "strict"}
+    ).requests == ("lenient")
+
+
+def test_an_unknown_requests_mode_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match=r"^requests must be one of lenient, strict, not 'loose'$"):
+        Settings.load(environ={"MOCKSO_REQUESTS": "loose"})

@@ -32,6 +32,7 @@ from flask import Flask
 from helpers import png
 from hypothesis import settings
 from schemathesis import Case
+from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.transport import Response
 
@@ -55,15 +56,28 @@ STEPS = settings.default.stateful_step_count if DEEP else 8
 pytestmark = pytest.mark.fuzz
 
 
-def fuzzed_app() -> Flask:
-    """Strict in both senses, and deaf to MOCKSO_* variables (it is built at import)."""
-    config = {"seed": 1, "strict": True, "auth": "strict", "credentials": str(CREDENTIALS)}
+def fuzzed_app(requests: str = "strict") -> Flask:
+    """Answers checked against the contract, strict credentials, requests read ``requests``ly;
+    deaf to MOCKSO_* variables (it is built at import)."""
+    config = {
+        "seed": 1,
+        "strict": True,
+        "auth": "strict",
+        "credentials": str(CREDENTIALS),
+        "requests": requests,
+    }
     return create_app(Settings.load(config, environ={}))
 
 
-APP = fuzzed_app()
+# By the contract's letter: every schema-violating request is refused.
+APP = fuzzed_app("strict")
 SCHEMA = schemathesis.openapi.from_path(CONTRACT, config=CONFIG)
 SCHEMA.app = APP
+# As the real server reads requests: what it takes must come with a journaled deviation
+# (schemathesis_hooks.keep_failure), and a valid request must lean on nothing (below).
+LENIENT_APP = fuzzed_app("lenient")
+LENIENT_SCHEMA = schemathesis.openapi.from_path(CONTRACT, config=CONFIG)
+LENIENT_SCHEMA.app = LENIENT_APP
 
 
 # --- every operation ---------------------------------------------------------------------------
@@ -75,6 +89,25 @@ def test_every_operation_answers_valid_and_invalid_requests_as_the_contract_says
     case: Case,
 ) -> None:
     case.call_and_validate()
+
+
+@LENIENT_SCHEMA.parametrize()
+@settings(max_examples=EXAMPLES)
+def test_leniently_every_operation_takes_only_what_it_reports_and_valid_data_leans_on_nothing(
+    case: Case,
+) -> None:
+    response = case.call_and_validate()
+
+    if valid(case):
+        leaned = schemathesis_hooks.deviations_of(case, response)
+        assert leaned == (), f"{case.operation.label}: valid data leaned on {leaned}"
+
+
+def valid(case: Case) -> bool:
+    """A case that keeps to the contract: its own method, and no part generated invalid."""
+    if case.meta is None or case.method.upper() != case.operation.method.upper():
+        return False
+    return not any(info.mode.is_negative for info in case.meta.components.values())
 
 
 # --- stateful: along the contract's links, against a plain model --------------------------------
@@ -111,12 +144,15 @@ def sent_picture(case: Case) -> bytes | None:
     return data if isinstance(data, bytes) else None
 
 
-class ImageWorkflow(SCHEMA.as_state_machine()):  # type: ignore[misc]
+class Workflow:
     """Walks the links (save → read, info, update, delete; delete → read; update → info) with
-    every check; and keeps a plain model of each entity that every ImageInfo read must match."""
+    every check; and keeps a plain model of each entity that every ImageInfo read must match.
+    Mixed into a state machine of one schema (its ``app`` is the mock under test)."""
+
+    app: Flask
 
     def setup(self) -> None:
-        get_mock(APP).reset()
+        get_mock(self.app).reset()
         self.model: dict[tuple[str, int], dict[str, Any]] = {}
         self.unknown: set[tuple[str, int]] = set()
         self.pictures: dict[tuple[str, int], bytes | None] = {}
@@ -142,6 +178,10 @@ class ImageWorkflow(SCHEMA.as_state_machine()):  # type: ignore[misc]
             except schemathesis_hooks.Unreadable:
                 self.unknown.add(key)
                 return
+            if schemathesis_hooks.deviations_of(case, response):
+                # Read leniently (names ignoring case, conversions): not what was sent, verbatim.
+                self.unknown.add(key)
+                return
             state.update((name, sent[name]) for name in WRITABLE if name in sent)
             if key not in self.unknown:
                 self.check_info(key, answer(response))
@@ -165,13 +205,32 @@ class ImageWorkflow(SCHEMA.as_state_machine()):  # type: ignore[misc]
             assert info["BlobSize"] == expected["BlobSize"], (key, info["BlobSize"], expected)
 
 
-TestImageWorkflow = ImageWorkflow.TestCase
-TestImageWorkflow.settings = settings(
-    TestImageWorkflow.settings,
-    max_examples=SCENARIOS,
-    stateful_step_count=STEPS,
-    derandomize=settings.default.derandomize,
-)
+class ImageWorkflow(Workflow, SCHEMA.as_state_machine()):  # type: ignore[misc]
+    """The walk against the contract's letter (requests strict)."""
+
+    app = APP
+
+
+class LenientImageWorkflow(Workflow, LENIENT_SCHEMA.as_state_machine()):  # type: ignore[misc]
+    """The walk as the real server reads requests: what it takes leniently is journaled, so
+    the hooks let it pass, and the model stops trusting an entity a lenient update touched."""
+
+    app = LENIENT_APP
+
+
+def _sized(machine: Any) -> Any:
+    test = machine.TestCase
+    test.settings = settings(
+        test.settings,
+        max_examples=SCENARIOS,
+        stateful_step_count=STEPS,
+        derandomize=settings.default.derandomize,
+    )
+    return test
+
+
+TestImageWorkflow = _sized(ImageWorkflow)
+TestLenientImageWorkflow = _sized(LenientImageWorkflow)
 
 
 # --- what the hooks teach schemathesis -----------------------------------------------------------
@@ -315,9 +374,10 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def live_server() -> Iterator[str]:
-    """``mockso serve`` as a user runs it for this check: strict, with strict credentials."""
+@pytest.fixture(params=["lenient", "strict"])
+def live_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """``mockso serve`` as a user runs it for this check: strict, with strict credentials, in
+    each request mode."""
     port = free_port()
     command = [
         sys.executable,
@@ -333,6 +393,8 @@ def live_server() -> Iterator[str]:
         "strict",
         "--credentials",
         str(CREDENTIALS),
+        "--requests",
+        request.param,
     ]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSO_")}
     server = subprocess.Popen(
@@ -385,3 +447,42 @@ def test_make_fuzz_with_a_url_runs_schemathesis_against_that_server(live_server:
         timeout=10,
     )
     assert put.status_code == 200
+
+
+def accepted(case: Case) -> AcceptedNegativeData:
+    return AcceptedNegativeData(
+        operation=case.operation.label, message="", status_code=200, expected_statuses=["400"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("schema", "kept"),
+    [(LENIENT_SCHEMA, False), (SCHEMA, True)],
+    ids=["lenient-journaled", "strict-refused"],
+)
+def test_an_accepted_schema_violation_passes_only_with_a_journaled_deviation(
+    schema: Any, kept: bool
+) -> None:
+    operation = schema["/api/v1/Person/{personId}/Image"]["GET"]
+    case = operation.Case(
+        path_parameters={"personId": 1},
+        query={"ifBlank": "clearpixel"},
+        headers={"Authorization": "Basic dGplMDpUamUw"},
+    )
+    response = case.call()
+
+    assert response.status_code == (200 if not kept else 400)
+    assert schemathesis_hooks.keep_failure(None, accepted(case), case, response) is kept
+
+
+def test_a_request_taken_silently_stays_a_failure() -> None:
+    operation = LENIENT_SCHEMA["/api/v1/Person/{personId}/Image"]["GET"]
+    case = operation.Case(
+        path_parameters={"personId": 1},
+        query={"ifBlank": "ClearPixel"},
+        headers={"Authorization": "Basic dGplMDpUamUw"},
+    )
+    response = case.call()
+
+    assert response.status_code == 200
+    assert schemathesis_hooks.keep_failure(None, accepted(case), case, response) is True

@@ -18,6 +18,7 @@ from mockso.app import create_app
 from mockso.app import get_mock
 from mockso.core import errors
 from mockso.core.contract import Contract
+from mockso.core.framework import Deviations
 from mockso.core.journal import Query
 from mockso.web.endpoint import Endpoint
 
@@ -98,6 +99,7 @@ def test_every_answer_of_the_sequence_is_journaled_once_with_its_operation() -> 
         ("GET", "/", 404, None),
     ],
 )
+@pytest.mark.requests("strict")
 def test_the_gateway_answers_unknown_paths_and_methods_itself(
     method: str, path: str, status: int, allow: set[str] | None
 ) -> None:
@@ -127,6 +129,7 @@ def test_the_gateway_answers_unknown_paths_and_methods_itself(
         ("GET", "/__mockso/health", None),
     ],
 )
+@pytest.mark.requests("strict")
 def test_the_router_finds_the_operation_of_a_request(
     method: str, path: str, served: str | None
 ) -> None:
@@ -138,6 +141,59 @@ def test_the_router_finds_the_operation_of_a_request(
     endpoint, values = router.resolve(method, path)
     assert endpoint.operation.operation_id.lower() == served.lower()
     assert list(values.values()) == ["7"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "served", "kinds"),
+    [
+        ("GET", "/api/v1/Person/7/Image", "v1PersonEntity_GetImage", []),
+        ("GET", "/api/v1/Person/7/Image/", "v1PersonEntity_GetImage", ["trailing-slash"]),
+        (
+            "GET",
+            "/api/v1/person/7/image/",
+            "v1PersonEntity_GetImage",
+            ["path-case", "trailing-slash"],
+        ),
+        ("GET", "/api/v1/Contact/7/ImageInfo", "v1ContactEntity_GetImageInfo", ["path-case"]),
+        ("PUT", "/api/v1/Contact/7/Imageinfo", "v1ContactEntity_PutImageInfo", ["path-case"]),
+        ("GET", "/api/v1/Project/7/ImageInfo", "v1ProjectEntity_GetImageInfo", ["path-case"]),
+        (
+            "HEAD",
+            "/api/v1/Project/7/ImageInfo/",
+            "v1ProjectEntity_GetImageInfo",
+            ["path-case", "trailing-slash"],
+        ),
+        ("GET", "/api/v1/Person//Image", None, []),
+        ("GET", "/api/v1/Person/7/Image//", None, []),
+    ],
+)
+def test_the_lenient_router_ignores_case_twins_and_a_trailing_slash_and_says_so(
+    method: str, path: str, served: str | None, kinds: list[str]
+) -> None:
+    router = gateway_of(create_app({"seed": 1, "requests": "lenient"})).router
+    deviations = Deviations()
+    if served is None:
+        with pytest.raises(errors.NotFound):
+            router.resolve(method, path, deviations)
+        return
+    endpoint, values = router.resolve(method, path, deviations)
+    assert endpoint.operation.operation_id == served
+    assert list(values.values()) == ["7"]
+    assert [item.kind for item in deviations] == kinds
+
+
+def test_leniently_a_405_on_a_twin_spelling_lists_both_and_notes_the_letter_case() -> None:
+    router = gateway_of(create_app({"seed": 1, "requests": "lenient"})).router
+    deviations = Deviations()
+
+    with pytest.raises(errors.MethodNotAllowed) as caught:
+        router.resolve("OPTIONS", "/api/v1/Contact/7/Imageinfo", deviations)
+
+    assert caught.value.headers["Allow"] == "GET, HEAD, PUT"
+    [line] = deviations.texts()
+    assert line.startswith(
+        "Path '/api/v1/Contact/7/Imageinfo' has PUT only as /api/v1/Contact/{contactId}/ImageInfo"
+    )
 
 
 def test_a_crash_in_a_handler_is_a_500_error_object_and_is_journaled(
@@ -167,6 +223,6 @@ def test_the_gateway_is_built_from_the_contract_it_serves() -> None:
     contract = Contract.from_path()
     app = create_app({"seed": 1}, contract=contract)
     rows = gateway_of(app).router._rows
-    assert sorted(e.operation.operation_id for _, _, e in rows) == sorted(
+    assert sorted(e.operation.operation_id for *_, e in rows) == sorted(
         op.operation_id for op in contract
     )

@@ -200,7 +200,16 @@ def test_the_access_log_line_names_the_fault(api: Api, caplog: pytest.LogCapture
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "mockso.access"]
     assert [line["fault"] for line in lines] == ["empty", None]
     assert lines[1]["operationId"] == operation("Person", "GetImageInfo").operation_id
-    assert set(lines[1]) == {"namespace", "method", "path", "operationId", "status", "ms", "fault"}
+    assert set(lines[1]) == {
+        "namespace",
+        "method",
+        "path",
+        "operationId",
+        "status",
+        "ms",
+        "fault",
+        "deviations",
+    }
 
 
 def test_no_access_log_line_is_built_when_the_logger_is_off(

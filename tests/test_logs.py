@@ -41,7 +41,15 @@ def test_a_line_has_the_fields_the_readme_names() -> None:
         "status": 404,
         "ms": 0.5,
         "fault": "reset",
+        "deviations": [],
     }
+
+
+def test_a_line_lists_what_the_request_leaned_on() -> None:
+    record = _record(1)
+    record.deviations = ("Path '/a' is spelled /A in the contract; the real server ignores it",)
+
+    assert json.loads(access_line(record))["deviations"] == list(record.deviations)
 
 
 def test_lines_wait_for_the_writer_and_come_out_in_order() -> None:

@@ -253,6 +253,7 @@ def test_an_unknown_operation_with_a_picture_answer_gets_a_placeholder(
     assert opened(response.get_data()).format == fmt
 
 
+@pytest.mark.requests("strict")
 def test_a_placeholder_is_converted_to_the_only_picture_type_offered() -> None:
     document = with_things()
     content = document["paths"]["/api/v1/Thing/{thingId}/Picture"]["get"]["responses"]["200"]
@@ -276,6 +277,7 @@ def test_an_unknown_operation_without_an_answer_body_gets_its_status(api: Api) -
     assert (response.status_code, response.get_data()) == (204, b"")
 
 
+@pytest.mark.requests("strict")
 def test_unknown_operations_are_still_checked_against_the_contract(contract: Contract) -> None:
     # The Thing operations document no 401 or 406: strict mode would (rightly) object to them.
     api = Api(create_app({"seed": 1, "strict": False}, contract=contract).test_client(), AUTH)
@@ -284,6 +286,26 @@ def test_unknown_operations_are_still_checked_against_the_contract(contract: Con
         api.client.get("/api/v1/Thing/abc", headers=AUTH), 400, message_fragment="'thingId'"
     )
     assert_error(api.client.get("/api/v1/Thing/3", headers={**AUTH, "Accept": "text/html"}), 406)
+
+
+def test_leniently_unknown_operations_answer_json_and_the_picture_whatever_accept_says() -> None:
+    document = with_things()
+    content = document["paths"]["/api/v1/Thing/{thingId}/Picture"]["get"]["responses"]["200"]
+    content["content"] = {"image/gif": content["content"]["image/png"]}
+    app = create_app({"seed": 1, "strict": False}, contract=Contract.from_dict(document))
+    api = Api(app.test_client(), AUTH)
+
+    data = api.client.get("/api/v1/Thing/3", headers={**AUTH, "Accept": "text/html"})
+    picture = api.client.get("/api/v1/Thing/3/Picture", headers={**AUTH, "Accept": "image/png"})
+
+    assert (data.status_code, data.mimetype) == (200, "application/json")
+    assert (picture.status_code, picture.mimetype) == (200, "image/gif")
+    first, second = api.deviations()
+    assert first.startswith("Accept 'text/html' names no media type")
+    assert "JSON" in first
+    assert second.endswith(
+        "the real server sends the picture as image/gif: a file answer skips negotiation"
+    )
 
 
 def test_the_image_operations_still_work_beside_unknown_ones(api: Api) -> None:

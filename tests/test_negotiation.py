@@ -7,9 +7,12 @@ import pytest
 from mockso.core.errors import NotAcceptable
 from mockso.core.errors import UnsupportedMediaType
 from mockso.core.negotiation import accepts
+from mockso.core.negotiation import asked_picture_type
 from mockso.core.negotiation import choose
 from mockso.core.negotiation import content_type_header
 from mockso.core.negotiation import kind
+from mockso.core.negotiation import negotiate
+from mockso.core.negotiation import picture_type
 from mockso.core.negotiation import request_media_type
 
 INFO = (
@@ -211,3 +214,70 @@ def test_an_unknown_content_type_is_unsupported_listing_what_is_accepted(
         f"Content-Type {named!r} is not accepted here; "
         "send one of image/png, image/jpeg, multipart/form-data"
     )
+
+
+DATA = ("application/json", "text/json", "application/xml", "text/xml")
+IMAGES = ("image/png", "image/jpeg", "image/gif", "image/tiff")
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type", "expected", "noted"),
+    [
+        (None, None, "application/json", False),
+        ("", "text/xml; charset=utf-8", "text/xml", False),  # no Accept: the request's own type
+        ("application/xml", "application/json", "application/xml", False),  # Accept first
+        ("aplication/json", None, "application/json", True),
+        ("text/html", "application/xml", "application/xml", True),
+        ("text/html", "image/png", "application/json", True),  # an image is no answer type here
+        ("application/json;q=0", None, "application/json", True),  # no 406 even then
+    ],
+)
+def test_negotiate_leniently_is_accept_then_content_type_then_json(
+    accept: str | None, content_type: str | None, expected: str, noted: bool
+) -> None:
+    found, leaned = negotiate(accept, content_type, DATA, True)
+
+    assert found == expected
+    assert (leaned is not None) == noted
+    if leaned is not None:
+        assert leaned.kind == "accept"
+        assert leaned.text.startswith(f"Accept {accept!r} names no media type of this operation")
+
+
+def test_negotiate_strictly_is_choose() -> None:
+    assert negotiate(None, "text/xml", DATA, False) == ("application/json", None)
+    with pytest.raises(NotAcceptable):
+        negotiate("aplication/json", None, DATA, False)
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected", "noted"),
+    [
+        (None, "image/png", False),
+        ("image/*", "image/png", False),
+        ("image/gif", "image/gif", False),  # another image type: converted
+        ("application/json", "image/png", True),  # the docs' own sample: the picture anyway
+        ("image/webp", "image/png", True),
+    ],
+)
+def test_picture_type_leniently_sends_the_picture_unless_accept_asks_another_image_type(
+    accept: str | None, expected: str, noted: bool
+) -> None:
+    found, leaned = picture_type(accept, "image/png", IMAGES, True)
+
+    assert found == expected
+    assert (leaned is not None and leaned.kind == "picture-accept") == noted
+
+
+def test_picture_type_strictly_refuses_an_accept_without_an_image_type() -> None:
+    with pytest.raises(NotAcceptable):
+        picture_type("application/json", "image/png", IMAGES, False)
+
+
+def test_a_type_asked_by_name_is_noted_leniently_and_refused_strictly() -> None:
+    assert asked_picture_type("image/*", "image/gif", IMAGES, True) is None
+    leaned = asked_picture_type("image/png", "image/gif", IMAGES, True)
+    assert leaned is not None
+    assert "as image/gif" in leaned.text
+    with pytest.raises(NotAcceptable):
+        asked_picture_type("image/png", "image/gif", IMAGES, False)

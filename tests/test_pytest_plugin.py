@@ -237,3 +237,46 @@ def test_the_example_passes_on_its_own(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_example=EXAMPLE.read_text(encoding="utf-8"))
 
     run(pytester).assert_outcomes(passed=2)
+
+
+def test_a_contract_test_fails_on_deviations_while_a_development_run_keeps_working(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        f"""
+        import requests
+
+        def sdk_call(mockso):
+            # A client that misspells Accept, as a published SuperOffice SDK does.
+            headers = {{**{AUTH}, "Accept": "aplication/json"}}
+            return requests.get(mockso.url_for("/api/v1/Person/5/ImageInfo"), headers=headers)
+
+        def test_development_run(mockso):
+            assert sdk_call(mockso).status_code == 200
+
+        def test_contract_test(mockso):
+            assert sdk_call(mockso).status_code == 200
+            mockso.assert_no_deviations()
+        """
+    )
+
+    result = run(pytester)
+
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*GET /api/v1/Person/5/ImageInfo: Accept 'aplication/json'*"])
+
+
+def test_requests_strict_refuses_what_the_real_server_takes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        f"""
+        import requests
+
+        def test_strict(mockso, mockso_config):
+            assert mockso_config == {{"requests": "strict"}}
+            headers = {{**{AUTH}, "Accept": "aplication/json"}}
+            url = mockso.url_for("/api/v1/Person/5/ImageInfo")
+            assert requests.get(url, headers=headers).status_code == 406
+        """
+    )
+
+    run(pytester, "--mockso-requests", "strict").assert_outcomes(passed=1)

@@ -231,8 +231,8 @@ def test_a_rule_can_inject_a_connection_fault(server: MockServer) -> None:
         ({"operation_id": "v1Person_Nope", "code": 404}, "not an operation"),
         ({"operation_id": INFO}, "give one of code"),
         (
-            {"operation_id": SAVE, "code": 404},
-            "code=404 is not documented for v1PersonEntity_SaveImage",
+            {"operation_id": SAVE, "code": 201},
+            "code=201 is not documented for v1PersonEntity_SaveImage",
         ),
         ({"operation_id": INFO, "delay": -1}, "delay=-1"),
         ({"operation_id": INFO, "example": "nope"}, "has no example 'nope'"),
@@ -342,3 +342,47 @@ def test_with_tls_settings_it_serves_https(tmp_path: Path) -> None:
         assert served.url.startswith("https://127.0.0.1:")
         assert answer.status_code == 200
         assert [record.status for record in served.journal()] == [200]
+
+
+def test_deviations_say_where_the_client_leaned_on_the_real_server(server: MockServer) -> None:
+    requests.get(
+        server.url_for("/api/v1/person/5/imageinfo"),
+        headers={**AUTH, "Accept": "aplication/json"},
+        timeout=10,
+    )
+    server.assert_no_deviations(namespace="elsewhere")
+
+    found = server.deviations()
+
+    assert len(found) == 2
+    assert found[0].startswith("GET /api/v1/person/5/imageinfo: Path '/api/v1/person/5/imageinfo'")
+    assert found[1].endswith("; the real server answers JSON")
+    with pytest.raises(AssertionError, match=r"leniency 2 time\(s\)") as caught:
+        server.assert_no_deviations()
+    assert found[1] in str(caught.value)
+
+
+def test_a_client_keeping_to_the_contract_passes_assert_no_deviations(
+    server: MockServer,
+) -> None:
+    save(server, 5)
+    assert info_status(server, 5) == 200
+
+    assert server.deviations() == []
+    server.assert_no_deviations()
+
+
+def test_a_rule_asks_for_an_outage_the_operation_does_not_document(server: MockServer) -> None:
+    server.rule(SAVE, code=503, times=1)
+
+    answer = requests.put(
+        server.url_for("/api/v1/Person/5/Image"),
+        data=png(),
+        headers={**AUTH, "Content-Type": "image/png"},
+        timeout=10,
+    )
+
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "1"
+    assert answer.json()["ErrorType"] == "ServiceUnavailableException"
+    assert server.journal()[0].undocumented is True

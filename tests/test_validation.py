@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from mockso.core.contract import Contract
 from mockso.core.errors import BadRequest
+from mockso.core.framework import Deviations
 from mockso.core.validation import FORMAT_CHECKER
 from mockso.core.validation import RequestValidator
 from mockso.core.validation import coerce
@@ -459,3 +460,47 @@ def test_every_put_image_info_refuses_a_read_only_table_right(operation_id: str)
 )
 def test_a_local_date_time_must_name_a_real_day_and_time(text: str, valid: bool) -> None:
     assert FORMAT_CHECKER.conforms(text, "date-time") is valid
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "kinds"),
+    [
+        ({"ifBlank": ["SrNoPhoto"]}, {"ifBlank": "SrNoPhoto"}, []),
+        ({"IfBlank": ["SrNoPhoto"]}, {"ifBlank": "SrNoPhoto"}, ["query-name-case"]),
+        ({"ifBlank": ["srnophoto"]}, {"ifBlank": "SrNoPhoto"}, ["enum-case"]),
+        ({"ifBlank": ["0"]}, {"ifBlank": "Default"}, ["enum-number"]),
+        ({"ifBlank": ["5"]}, {"ifBlank": "GenericFileIcon"}, ["enum-number"]),
+        ({"W": ["10"], "w": ["20"]}, {"w": 20}, []),  # the exact spelling first
+        ({"w": ["10", "20"]}, {"w": 10}, ["repeated-query"]),
+    ],
+)
+def test_lenient_parameters_are_bound_as_the_real_server_binds_them(
+    query: dict[str, list[str]], expected: dict[str, object], kinds: list[str]
+) -> None:
+    deviations = Deviations()
+
+    values = validator("v1PersonEntity_GetImage").parameters(
+        {"personId": "1"}, query, {}, True, deviations
+    )
+
+    assert {key: values[key] for key in expected} == expected
+    assert [item.kind for item in deviations] == kinds
+
+
+@pytest.mark.parametrize("raw", ["6", "-1", "Clear Pixel", ""])
+def test_an_enum_value_the_real_server_cannot_read_is_still_refused(raw: str) -> None:
+    with pytest.raises(BadRequest, match="'ifBlank'"):
+        validator("v1PersonEntity_GetImage").parameters(
+            {"personId": "1"}, {"ifBlank": [raw]}, {}, True, Deviations()
+        )
+
+
+def test_strict_parameters_keep_to_the_contract_spelling() -> None:
+    values = validator("v1PersonEntity_GetImage").parameters(
+        {"personId": "1"}, {"IfBlank": ["SrNoPhoto"]}, {}
+    )
+    assert "ifBlank" not in values
+    with pytest.raises(BadRequest, match="'ifBlank'"):
+        validator("v1PersonEntity_GetImage").parameters(
+            {"personId": "1"}, {"ifBlank": ["srnophoto"]}, {}
+        )

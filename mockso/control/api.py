@@ -212,6 +212,7 @@ def get_journal(call: ControlCall) -> Response:
         path=params.get("path"),
         status=params.get("status"),
         namespace=call.namespace,
+        deviations=params.get("deviations"),
         since=_instant(params, "since"),
         until=_instant(params, "until"),
         limit=params.get("limit"),

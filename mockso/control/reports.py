@@ -61,8 +61,18 @@ def counts(mock: Mock, namespace: str | None) -> dict[tuple[str, int], int]:
     return spaces[0].coverage.merge(space.coverage for space in spaces[1:])
 
 
+def deviations(mock: Mock, namespace: str | None) -> dict[tuple[str, str], int]:
+    """Deviations requests leaned on, by (operationId, kind): of one namespace, or all summed."""
+    total: dict[tuple[str, str], int] = defaultdict(int)
+    for space in spaces_named(mock, namespace):
+        for key, count in space.coverage.deviations().items():
+            total[key] += count
+    return dict(total)
+
+
 def coverage(mock: Mock, namespace: str | None) -> dict[str, Any]:
-    """Each documented (operation, status) with its count, the undocumented ones, and totals."""
+    """Each documented (operation, status) with its count, the undocumented ones, the
+    deviations requests leaned on (by operation and kind), and totals."""
     by_operation: dict[str, dict[int, int]] = defaultdict(dict)
     for (operation_id, status), count in counts(mock, namespace).items():
         by_operation[operation_id][status] = count
@@ -79,6 +89,10 @@ def coverage(mock: Mock, namespace: str | None) -> dict[str, Any]:
         "namespace": namespace,
         "responses": rows,
         "undocumented": undocumented,
+        "deviations": [
+            {"operationId": operation_id, "kind": kind, "count": count}
+            for (operation_id, kind), count in sorted(deviations(mock, namespace).items())
+        ],
         "operations_total": len(mock.contract),
         "operations_covered": covered_operations,
         "responses_total": len(rows),
@@ -132,6 +146,7 @@ def metrics(mock: Mock, uptime: float) -> str:
     _family(lines, "mockso_requests_total", "counter", _REQUESTS_HELP, _requests(spaces))
     unmatched = _unmatched(spaces)
     _family(lines, "mockso_unmatched_requests_total", "counter", _UNMATCHED_HELP, unmatched)
+    _family(lines, "mockso_deviations_total", "counter", _DEVIATIONS_HELP, _deviations(spaces))
     for name, text, value in _GAUGES:
         samples = [({"namespace": space.name}, value(space)) for space in spaces]
         _family(lines, name, "gauge", text, samples)
@@ -142,6 +157,9 @@ def metrics(mock: Mock, uptime: float) -> str:
 
 _REQUESTS_HELP = "Answers of the mocked API's operations since the last reset."
 _UNMATCHED_HELP = "Requests no operation of the mocked API matched, since the last reset."
+_DEVIATIONS_HELP = (
+    "Places requests leaned on the real server's leniency, by kind, since the last reset."
+)
 Sample = tuple[Mapping[str, str], float]
 
 
@@ -150,6 +168,14 @@ def _requests(spaces: list[Space]) -> list[Sample]:
         ({"operation_id": operation_id, "status": str(status), "namespace": space.name}, count)
         for space in spaces
         for (operation_id, status), count in sorted(space.coverage.counts().items())
+    ]
+
+
+def _deviations(spaces: list[Space]) -> list[Sample]:
+    return [
+        ({"operation_id": operation_id, "kind": kind, "namespace": space.name}, count)
+        for space in spaces
+        for (operation_id, kind), count in sorted(space.coverage.deviations().items())
     ]
 
 

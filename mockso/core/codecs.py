@@ -38,6 +38,7 @@ __all__ = [
     "decode_form",
     "decode_json",
     "decode_xml",
+    "decode_xml_qualified",
     "encode_json",
     "encode_xml",
 ]
@@ -311,6 +312,18 @@ def _xml_map(element: ET.Element) -> dict[str, Any]:
     return result
 
 
+def xml_namespace(tag: str) -> str | None:
+    """The namespace of an ElementTree tag (``{ns}name``), None for none."""
+    return tag[1:].partition("}")[0] if tag.startswith("{") else None
+
+
+def decode_xml_qualified(body: bytes) -> tuple[str | None, str, Any]:
+    """As :func:`decode_xml`, with the root element's namespace first (None for none)."""
+    root = _parse_xml(body)
+    _check_xml_depth(root)
+    return xml_namespace(root.tag), *_xml_root(root)
+
+
 def decode_xml(body: bytes) -> tuple[str, Any]:
     """Parse a DataContractSerializer-style XML body into ``(root local name, value)``.
 
@@ -321,6 +334,10 @@ def decode_xml(body: bytes) -> tuple[str, Any]:
     """
     root = _parse_xml(body)
     _check_xml_depth(root)
+    return _xml_root(root)
+
+
+def _xml_root(root: ET.Element) -> tuple[str, Any]:
     if len(root) == 0 and not (root.text or "").strip() and not _is_nil(root):
         # A request's root is the entity sent (DataContractSerializer reads <BlobEntity/> as
         # one with no members), not a string, so an empty root is an empty object.

@@ -15,6 +15,8 @@ from typing import Any
 
 ENV_PREFIX = "MOCKSO_"
 AUTH_MODES = ("lenient", "off", "strict")
+# How requests are read: as the real server's framework reads them, or by the contract's letter.
+REQUEST_MODES = ("lenient", "strict")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -63,10 +65,17 @@ class Settings:
     target: str | None = None
     drift_report: str | None = None
     record: str | None = None
+    # "lenient": requests are read as the real server (ASP.NET Web API 2) reads them, and each
+    # leniency a request relied on is recorded as a deviation; "strict": the contract's letter.
+    requests: str = "lenient"
 
     def __post_init__(self) -> None:
         if self.auth not in AUTH_MODES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, not {self.auth!r}")
+        if self.requests not in REQUEST_MODES:
+            raise ValueError(
+                f"requests must be one of {', '.join(REQUEST_MODES)}, not {self.requests!r}"
+            )
         if self.auth == "strict" and not self.credentials:
             raise ValueError("auth 'strict' needs a credentials file (MOCKSO_CREDENTIALS)")
         if bool(self.tls_cert) != bool(self.tls_key):

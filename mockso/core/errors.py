@@ -128,6 +128,45 @@ class ContractViolation(MocksoError):
     error_type = "ContractViolationException"
 
 
+# The ErrorType of an error status an operation does not document, asked for by a Prefer header
+# or rule: what a production deployment (the service, or a gateway in front of it) answers. The
+# docs name none of these; the .NET names are mockso's choice (docs/fidelity.md).
+_SIMULATED_TYPES = {
+    400: BadRequest.error_type,
+    401: Unauthorized.error_type,
+    403: "UnauthorizedAccessException",
+    404: NotFound.error_type,
+    405: MethodNotAllowed.error_type,
+    406: NotAcceptable.error_type,
+    408: "TimeoutException",
+    409: "InvalidOperationException",
+    413: PayloadTooLarge.error_type,
+    415: UnsupportedMediaType.error_type,
+    429: "TooManyRequestsException",
+    500: "Exception",
+    501: "NotImplementedException",
+    502: "BadGatewayException",
+    503: "ServiceUnavailableException",
+    504: "GatewayTimeoutException",
+    507: InsufficientStorage.error_type,
+}
+# Seconds a throttled or unavailable server asks the client to wait (RFC 9110 Retry-After).
+RETRY_AFTER = {429: "1", 503: "1"}
+
+
+def simulated(status: int, message: str) -> MocksoError:
+    """The error object for an error status asked for on purpose, with ``Retry-After`` where a
+    real server sends it (429, 503)."""
+    error = MocksoError(
+        message, headers={"Retry-After": RETRY_AFTER[status]} if status in RETRY_AFTER else None
+    )
+    error.status = status
+    error.error_type = _SIMULATED_TYPES.get(
+        status, "HttpException" if status < 500 else "Exception"
+    )
+    return error
+
+
 def from_status(status: int | None, description: str | None) -> MocksoError:
     """An error the HTTP layer raised while reading a request (werkzeug's exceptions carry a
     status and a description), in SuperOffice's shape."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from mockso.core.auth import Principal
 from mockso.core.contract import Operation
+from mockso.core.framework import Deviations
 from mockso.core.store import Store
 
 _ACTION = re.compile(r"^v\d+[A-Za-z]+?(?:Entity)?_(?P<action>[A-Za-z]+)(?:_[A-Z]+)?$")
@@ -58,6 +59,10 @@ class Call:
     body_type: str | None = None
     # The store of the caller's namespace.
     store: Store = field(default_factory=lambda: Store(max_bytes=0))
+    # Read as the real server reads requests (Settings.requests "lenient"), or by the letter.
+    lenient: bool = False
+    # Where this request leaned on the real server's leniency (core.framework); journaled.
+    deviations: Deviations = field(default_factory=Deviations)
 
     @property
     def entity(self) -> str:

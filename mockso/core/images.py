@@ -28,8 +28,8 @@ from mockso.core.errors import NotFound
 from mockso.core.handlers import Call
 from mockso.core.handlers import Handlers
 from mockso.core.handlers import Reply
-from mockso.core.negotiation import accepts
-from mockso.core.negotiation import choose
+from mockso.core.negotiation import asked_picture_type
+from mockso.core.negotiation import picture_type
 from mockso.core.payloads import PayloadGenerator
 from mockso.core.store import Info
 from mockso.core.store import StoreFull
@@ -216,14 +216,18 @@ class ImageService:
 
     def _target_format(self, call: Call, mime: str) -> str | None:
         """``type`` wins; else keep the stored format if Accept allows it; else Accept's choice."""
+        offered = tuple(call.operation.success.content)
         asked = imaging.normalize_format(call.params.get("type"))
         if asked is not None:
-            choose(call.accept, (imaging.FORMATS[asked],))  # NotAcceptable if Accept refuses it
+            # NotAcceptable when Accept refuses it, unless read as the real server reads it.
+            found = asked_picture_type(call.accept, imaging.FORMATS[asked], offered, call.lenient)
+            if found is not None:
+                call.deviations.append(found)
             return asked
-        if accepts(call.accept, mime):
-            return _MIME_TO_FORMAT.get(mime)
-        offered = tuple(call.operation.success.content)
-        return _MIME_TO_FORMAT.get(choose(call.accept, offered))
+        wanted, leaned = picture_type(call.accept, mime, offered, call.lenient)
+        if leaned is not None:
+            call.deviations.append(leaned)
+        return _MIME_TO_FORMAT.get(wanted)
 
     def _associate(self, principal: Principal) -> dict[str, Any] | None:
         """The associate a caller is, made once per caller and kept (bounded)."""

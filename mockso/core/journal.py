@@ -31,6 +31,8 @@ _RECORD_KEYS = (
     "response_bytes",
     "error",
     "fault",
+    "deviations",
+    "undocumented",
 )
 
 
@@ -54,12 +56,17 @@ class Record:
     error: str | None = None
     # The connection fault injected into the answer (a Prefer or rule ``fault=``), if any.
     fault: str | None = None
+    # Where the request leaned on the real server's leniency, one line each (core.framework).
+    deviations: tuple[str, ...] = ()
+    # The status was asked for (Prefer or rule) although the operation does not document it.
+    undocumented: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """As JSON: ``operationId`` spelled as the contract and the control API spell it."""
         data = asdict(self)
         data["time"] = self.time.isoformat()
         data["operationId"] = data.pop("operation_id")
+        data["deviations"] = list(self.deviations)
         return {key: data[key] for key in _RECORD_KEYS}
 
 
@@ -72,6 +79,8 @@ class Query:
     path: str | None = None
     status: int | None = None
     namespace: str | None = None
+    # True: only requests that leaned on a leniency; False: only those that did not.
+    deviations: bool | None = None
     since: datetime | None = None
     until: datetime | None = None
     limit: int | None = None
@@ -83,6 +92,7 @@ class Query:
             and (self.path is None or self.path.lower() == record.path.lower())
             and _same(self.status, record.status)
             and _same(self.namespace, record.namespace)
+            and (self.deviations is None or self.deviations == bool(record.deviations))
             and (self.since is None or record.time >= self.since)
             and (self.until is None or record.time <= self.until)
         )
@@ -117,17 +127,26 @@ class Journal:
 class Coverage:
     """How often each (operationId, status) was answered since the last reset.
 
-    Requests no operation matched are counted apart, by status, for the metrics.
+    Requests no operation matched are counted apart, by status, for the metrics; so are the
+    deviations requests leaned on, by (operationId, kind).
     """
 
     def __init__(self) -> None:
         self._counts: Counter[tuple[str, int]] = Counter()
         self._unmatched: Counter[int] = Counter()
+        self._deviations: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
 
-    def count(self, operation_id: str, status: int) -> None:
+    def count(self, operation_id: str, status: int, kinds: Iterable[str] = ()) -> None:
         with self._lock:
             self._counts[(operation_id, status)] += 1
+            for kind in kinds:
+                self._deviations[(operation_id, kind)] += 1
+
+    def deviations(self) -> dict[tuple[str, str], int]:
+        """Deviations requests leaned on, by (operationId, kind)."""
+        with self._lock:
+            return dict(self._deviations)
 
     def count_unmatched(self, status: int) -> None:
         with self._lock:
@@ -153,6 +172,7 @@ class Coverage:
         with self._lock:
             self._counts.clear()
             self._unmatched.clear()
+            self._deviations.clear()
 
 
 def _same(wanted: object, actual: object) -> bool:

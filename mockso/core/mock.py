@@ -12,13 +12,16 @@ import json
 import secrets
 from collections.abc import Callable
 from collections.abc import Mapping
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
 
+from mockso.core import binding
 from mockso.core import codecs
+from mockso.core import errors
 from mockso.core import imaging
 from mockso.core.auth import Authenticator
 from mockso.core.auth import Credentials
@@ -31,7 +34,9 @@ from mockso.core.contract import Response
 from mockso.core.drift import Drift
 from mockso.core.errors import BadRequest
 from mockso.core.errors import InsufficientStorage
+from mockso.core.errors import MocksoError
 from mockso.core.fixtures import start_state
+from mockso.core.framework import Deviations
 from mockso.core.handlers import Call
 from mockso.core.handlers import Handler
 from mockso.core.handlers import Handlers
@@ -40,9 +45,9 @@ from mockso.core.handlers import entity_id_parameter
 from mockso.core.images import ImageService
 from mockso.core.journal import Record
 from mockso.core.namespaces import Spaces
-from mockso.core.negotiation import choose
 from mockso.core.negotiation import content_type_header
 from mockso.core.negotiation import kind
+from mockso.core.negotiation import picture_type
 from mockso.core.payloads import PayloadGenerator
 from mockso.core.recording import Recording
 from mockso.core.rules import Directive
@@ -70,6 +75,8 @@ class Mock:
 
     def __init__(self, settings: Settings, contract: Contract | None = None) -> None:
         self.settings = settings
+        # Requests read as the real server reads them, each leniency noted (core.framework).
+        self.lenient = settings.requests == "lenient"
         # Where `mockso serve` sends each request's journal record for its access log; when
         # None, the lines go to the ``mockso.access`` logger instead.
         self.access_lines: Callable[[Record], None] | None = None
@@ -163,9 +170,12 @@ class Mock:
         return handler
 
     def _placeholder(self, call: Call, offered: tuple[str, ...]) -> dict[str, Any]:
-        """The "no photo" picture in the offered type the caller accepts (406 when none)."""
-        wanted = choose(call.accept, offered)
+        """The "no photo" picture in the offered type the caller accepts (when none: 406, or
+        the picture as it is when read leniently)."""
         data, mime = imaging.placeholder("SrNoPhoto")
+        wanted, leaned = picture_type(call.accept, mime, offered, call.lenient)
+        if leaned is not None:
+            call.deviations.append(leaned)
         fmt = next((name for name, media in imaging.FORMATS.items() if media == wanted), None)
         if wanted != mime and fmt is not None:
             data, mime = imaging.render(
@@ -254,6 +264,13 @@ class Mock:
     def check_directive(self, operation: Operation, directive: Directive) -> None:
         """BadRequest unless the contract has what a rule asks for: its code, its example."""
         response = operation.success
+        if directive.code is not None and undocumented_error(operation, directive.code):
+            if directive.example is not None:
+                raise BadRequest(
+                    f"{operation.operation_id} does not document {directive.code}, so it has "
+                    f"no example {directive.example!r} for it; leave example out"
+                )
+            return  # any error status: answered as the error object a real server sends
         if directive.code is not None:
             response = documented_response(operation, directive.code)
         if directive.example is None:
@@ -293,31 +310,53 @@ class Mock:
     # -- bodies ------------------------------------------------------------------------------
 
     def decode(
-        self, operation: Operation, validator: RequestValidator, media_type: str, data: bytes
+        self,
+        operation: Operation,
+        validator: RequestValidator,
+        media_type: str,
+        data: bytes,
+        deviations: Deviations | None = None,
     ) -> Any:
         """A JSON, XML or form body as typed data, checked against the contract."""
         assert operation.request_body is not None
         media = operation.request_body.content[media_type]
+        leaned = deviations if deviations is not None else Deviations()
+        formatter = kind(media_type)
         try:
-            if kind(media_type) == "json":
+            if formatter == "json":
                 raw = codecs.decode_json(data)
+                if self.lenient:  # as Json.NET binds it: names, unknown and read-only, types
+                    raw = binding.bind(media.schema, raw, "json", leaned)
                 validator.body(media_type, raw)
                 return self._load(media, raw)
-            raw = self._decode_text(media, data)
+            raw = self._decode_text(media, data, leaned)
         except codecs.CodecError as error:
             raise BadRequest(str(error)) from error
+        if self.lenient:
+            raw = binding.bind(media.schema, raw, formatter, leaned)
         typed = self._load(media, raw)
         validator.body(media_type, self._dump(media, typed))
         return typed
 
-    def _decode_text(self, media: MediaType, data: bytes) -> Any:
+    def _decode_text(self, media: MediaType, data: bytes, deviations: Deviations) -> Any:
         if kind(media.name) == "form":
             return codecs.decode_form(data)
-        root, value = codecs.decode_xml(data)
-        expected = media.schema.get("xml", {}).get("name") or media.component
+        namespace, root, value = codecs.decode_xml_qualified(data)
+        xml = media.schema.get("xml", {})
+        expected = xml.get("name") or media.component
         if expected and root != expected:
             raise BadRequest(f"The XML root element is <{root}>; the contract expects <{expected}>")
-        return value
+        # DataContractSerializer refuses a root outside the data contract's namespace, and
+        # reads members in order only: both modes, for the real server is no more lenient.
+        wanted = xml.get("namespace")
+        if wanted and namespace != wanted:
+            where = f"the namespace {namespace!r}" if namespace else "no namespace"
+            raise BadRequest(
+                f"The XML root element <{root}> is in {where}; the data contract's namespace "
+                f'is {wanted!r} (xmlns="{wanted}"), without which the real server cannot '
+                "read the body"
+            )
+        return binding.in_order(media.schema, value, deviations)
 
     def _load(self, media: MediaType, raw: Any) -> Any:
         if media.component is None or media.component not in self.schemas:
@@ -400,6 +439,22 @@ def documented_response(operation: Operation, code: int) -> Response:
             f"{operation.operation_id}; the contract documents {listed}"
         )
     return response
+
+
+def undocumented_error(operation: Operation, code: int) -> bool:
+    """An error status (400 to 599) the operation does not document: any production server
+    can answer one, so a Prefer header or rule may ask for it."""
+    return 400 <= code <= 599 and str(code) not in operation.responses
+
+
+def simulated_error(operation: Operation, code: int, where: str) -> MocksoError:
+    """The error object of an undocumented error status asked for by ``where``."""
+    reason = HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "Error"
+    return errors.simulated(
+        code,
+        f"{code} {reason}, as a {where} asked; {operation.operation_id} does not document "
+        f"{code}, but any production server can answer it",
+    )
 
 
 def _messages(error: ValidationError) -> str:

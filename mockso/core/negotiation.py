@@ -5,6 +5,12 @@ falls into a *kind* (json, xml, form, multipart, image, other) that says how to 
 it. Decisions are cached because clients send the same few Accept headers over and over.
 Headers are read here, without Flask or werkzeug, by the rules of RFC 9110 (quality values,
 the more specific media range first).
+
+Leniently (the default request mode), the answer is chosen as the real server's
+``DefaultContentNegotiator`` chooses it: Accept, then the request's own Content-Type, then the
+first formatter (JSON); there is no 406 for a data answer. A picture answer is the picture,
+whatever Accept says, unless Accept asks for another image type the operation offers. Strictly,
+an Accept that names nothing the operation offers is a 406, as the contract reads.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from functools import lru_cache
 
 from mockso.core.errors import NotAcceptable
 from mockso.core.errors import UnsupportedMediaType
+from mockso.core.framework import Deviation
+from mockso.core.framework import deviation
 
 
 def kind(media_type: str) -> str:
@@ -54,6 +62,80 @@ def choose(accept: str | None, offered: tuple[str, ...]) -> str:
             f"this operation answers {_listing(offered)}"
         )
     return match
+
+
+@lru_cache(maxsize=1024)
+def negotiate(
+    accept: str | None, content_type: str | None, offered: tuple[str, ...], lenient: bool
+) -> tuple[str, Deviation | None]:
+    """The answer's media type for a data answer, and the deviation it relied on, if any.
+
+    Strict: ``choose``. Lenient: Accept's best match, else the request's Content-Type when the
+    operation answers in it, else the first offered type (JSON), never NotAcceptable."""
+    if not offered:
+        return "", None
+    if not lenient:
+        return choose(accept, offered), None
+    given = bool(accept and accept.strip())
+    if accept and given:
+        match = _best_match(_parse_accept(accept), offered)
+        if match is not None:
+            return match, None
+    own = bare_media_type(content_type) if content_type else ""
+    fallback = own if own in offered else offered[0]
+    if not given or accept is None:
+        return fallback, None
+    if own == fallback:
+        answer = f"{fallback}, the request's Content-Type"
+    else:  # the first formatter that can write the answer
+        answer = {"json": "JSON", "xml": "XML"}.get(kind(fallback), fallback)
+    return fallback, deviation(
+        "accept",
+        f"Accept {accept.strip()!r} names no media type of this operation ({_listing(offered)})",
+        answer=answer,
+    )
+
+
+@lru_cache(maxsize=1024)
+def picture_type(
+    accept: str | None, stored: str, offered: tuple[str, ...], lenient: bool
+) -> tuple[str, Deviation | None]:
+    """The image type to send a picture stored as ``stored`` in: ``stored`` when Accept allows
+    it, else Accept's best offered image type. When Accept allows none: NotAcceptable (strict),
+    or ``stored`` and the deviation (lenient: a file answer is not negotiated)."""
+    if stored in offered and accepts(accept, stored):
+        return stored, None
+    if not accept or not accept.strip():
+        return offered[0], None
+    match = _best_match(_parse_accept(accept), offered)
+    if match is not None:
+        return match, None
+    if not lenient:
+        return choose(accept, offered), None
+    fallback = stored if stored in offered else offered[0]
+    return fallback, _picture_deviation(accept, offered, fallback)
+
+
+@lru_cache(maxsize=256)
+def asked_picture_type(
+    accept: str | None, asked: str, offered: tuple[str, ...], lenient: bool
+) -> Deviation | None:
+    """The ``type`` a client asked for by name wins; NotAcceptable (strict) or the deviation
+    (lenient) when Accept does not allow it."""
+    if accepts(accept, asked):
+        return None
+    if not lenient:
+        choose(accept, (asked,))
+    return _picture_deviation(accept, offered, asked)
+
+
+def _picture_deviation(accept: str | None, offered: tuple[str, ...], answer: str) -> Deviation:
+    return deviation(
+        "picture-accept",
+        f"Accept {(accept or '').strip()!r} names no media type of this operation "
+        f"({_listing(offered)})",
+        answer=answer,
+    )
 
 
 def accepts(accept: str | None, media_type: str) -> bool:

@@ -8,6 +8,7 @@ make an integer, so Unicode digits (which ``int()`` would accept) are refused. N
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from mockso.core.contract import Operation
 from mockso.core.contract import Parameter
 from mockso.core.contract import Schema
 from mockso.core.errors import BadRequest
+from mockso.core.framework import Deviations
 
 _INTEGER = re.compile(r"-?[0-9]{1,20}\Z", re.ASCII)
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z", re.ASCII)
@@ -105,7 +107,11 @@ class _CheckedParameter:
     # and jsonschema is the dearest step of a small request; bounded, so varied ids cannot grow it.
     accepted: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def check(self, raw: str | None) -> Any:
+    def check(self, raw: str | None, deviations: Deviations | None = None) -> Any:
+        """The typed value of ``raw``. With ``deviations`` (lenient), an enum value is first read
+        as the real server's EnumConverter reads it, and the deviation recorded."""
+        if raw is not None and deviations is not None and self.members:
+            raw = self._member(raw, deviations)
         if raw is not None:
             known = self.accepted.get(raw, _NOT_GIVEN)
             if known is not _NOT_GIVEN:
@@ -116,6 +122,29 @@ class _CheckedParameter:
                 self.accepted.clear()
             self.accepted[raw] = value
         return value
+
+    @functools.cached_property
+    def members(self) -> dict[str, str]:
+        """An enum's names by their lower case (empty when the parameter is no string enum)."""
+        names = self.parameter.schema.get("enum") or ()
+        return {str(name).lower(): str(name) for name in names if isinstance(name, str)}
+
+    def _member(self, raw: str, deviations: Deviations) -> str:
+        names = list(self.members.values())
+        if raw in names:
+            return raw
+        where = f"{_LOCATIONS.get(self.parameter.location, 'Parameter')} '{self.parameter.name}'"
+        expected = f"{where} is one of {', '.join(names)} in the contract, not {raw!r}"
+        member = self.members.get(raw.strip().lower())
+        if member is not None:
+            deviations.add("enum-case", expected, member=member)
+            return member
+        text = raw.strip()
+        if _INTEGER.match(text) and 0 <= int(text) < len(names):
+            member = names[int(text)]
+            deviations.add("enum-number", expected, member=member)
+            return member
+        return raw
 
     def _check(self, raw: str | None) -> Any:
         name, where = self.parameter.name, _LOCATIONS.get(self.parameter.location, "Parameter")
@@ -152,12 +181,19 @@ class RequestValidator:
         path: Mapping[str, str],
         query: Mapping[str, list[str]],
         headers: Mapping[str, str],
+        lenient: bool = False,
+        deviations: Deviations | None = None,
     ) -> dict[str, Any]:
-        """Typed parameter values by name; absent optional parameters are left out."""
+        """Typed parameter values by name; absent optional parameters are left out.
+
+        ``lenient``: as the real server binds them (query names in any case, the first of a
+        repeated value, enum names in any case or by number), each leniency added to
+        ``deviations``."""
         values: dict[str, Any] = {}
+        leaned = (deviations if deviations is not None else Deviations()) if lenient else None
         for checked in self._parameters:
-            raw = self._raw(checked.parameter, path, query, headers)
-            value = checked.check(raw)
+            raw = self._raw(checked.parameter, path, query, headers, leaned)
+            value = checked.check(raw, leaned)
             if value is not _NOT_GIVEN:
                 values[checked.parameter.name] = value
         return values
@@ -177,17 +213,43 @@ class RequestValidator:
         path: Mapping[str, str],
         query: Mapping[str, list[str]],
         headers: Mapping[str, str],
+        leaned: Deviations | None = None,
     ) -> str | None:
         if parameter.location == "path":
             return path.get(parameter.name)
         if parameter.location == "header":
             return headers.get(parameter.name)
-        found = query.get(parameter.name) or []
+        found = query.get(parameter.name)
+        if found is None and leaned is not None:
+            found = _spelled_otherwise(parameter.name, query, leaned)
+        found = found or []
+        if len(found) > 1 and leaned is not None:
+            leaned.add(
+                "repeated-query",
+                f"Query parameter '{parameter.name}' is given {len(found)} times; the contract "
+                "has one value",
+                value=found[0],
+            )
+            return found[0]
         if len(found) > 1:
             raise BadRequest(
                 f"Query parameter '{parameter.name}' is given {len(found)} times; send it once"
             )
         return found[0] if found else None
+
+
+def _spelled_otherwise(
+    name: str, query: Mapping[str, list[str]], leaned: Deviations
+) -> list[str] | None:
+    """The values of ``name`` given in another letter case (``?IfBlank=``), noted."""
+    lowered = name.lower()
+    spelled = next((key for key in query if key.lower() == lowered), None)
+    if spelled is None:
+        return None
+    leaned.add(
+        "query-name-case", f"Query parameter {spelled!r} is spelled '{name}' in the contract"
+    )
+    return query[spelled]
 
 
 def _compile(schema: Schema, cls: Any) -> Any:

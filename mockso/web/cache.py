@@ -37,6 +37,8 @@ class Kept(NamedTuple):
     generation: int
     answer: Answer
     operation_id: str
+    # What the request leaned on (core.framework.Deviation items): journaled again per hit.
+    deviations: tuple[Any, ...] = ()
 
 
 class AnswerCache:

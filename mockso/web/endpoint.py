@@ -1,6 +1,11 @@
 """One operation of the mocked API, answered: ``Endpoint`` runs a matched request through
-credentials (401), parameters (400), Accept (406), body size, type and content (413, 415, 400),
-the handler, then encoding. Contract look-ups and validators are prepared once, at start-up.
+credentials (401), parameters (400), Accept (406 in the strict request mode), body size, type
+and content (413, 415, 400), the handler, then encoding. Contract look-ups and validators are
+prepared once, at start-up. In the lenient request mode (the default) each step reads the
+request as the real server would and adds what it leaned on to the request's ``Deviations``
+(kept in the environ under ``DEVIATIONS_KEY`` for the journal). An error status a directive
+asks for that the operation does not document is raised as SuperOffice's error object and
+marked ``UNDOCUMENTED_KEY``.
 
 ``Runtime`` is what an endpoint asks of the mock behind it (``mockso.core.mock.Mock`` is one);
 the endpoint reads the request through werkzeug and knows nothing of Flask.
@@ -30,15 +35,18 @@ from mockso.core.config import Settings
 from mockso.core.contract import Operation
 from mockso.core.errors import BadRequest
 from mockso.core.errors import PayloadTooLarge
+from mockso.core.framework import Deviations
 from mockso.core.handlers import Call
 from mockso.core.handlers import Handler
 from mockso.core.handlers import Reply
 from mockso.core.handlers import entity_id_parameter
 from mockso.core.journal import Record
+from mockso.core.mock import simulated_error
+from mockso.core.mock import undocumented_error
 from mockso.core.namespaces import Space
 from mockso.core.namespaces import Spaces
-from mockso.core.negotiation import choose
 from mockso.core.negotiation import kind
+from mockso.core.negotiation import negotiate
 from mockso.core.negotiation import request_media_type
 from mockso.core.rules import NOTHING
 from mockso.core.rules import Directive
@@ -49,7 +57,10 @@ from mockso.web import faults
 
 ZONE_HEADER = "SO-TimeZone"
 SPACE_KEY = "mockso.space"  # the namespace a request was served in, for the journal
+DEVIATIONS_KEY = "mockso.deviations"  # what the request leaned on (core.framework.Deviations)
 BENT_KEY = "mockso.bent"  # set when a Prefer header or a rule bent the answer
+# Set when a Prefer header or rule asked for an error status the operation does not document.
+UNDOCUMENTED_KEY = "mockso.undocumented"
 
 
 class Runtime(Protocol):
@@ -71,7 +82,12 @@ class Runtime(Protocol):
     def encode(self, call: Call, reply: Reply) -> tuple[int, dict[str, str], bytes]: ...
 
     def decode(
-        self, operation: Operation, validator: RequestValidator, media_type: str, data: bytes
+        self,
+        operation: Operation,
+        validator: RequestValidator,
+        media_type: str,
+        data: bytes,
+        deviations: Deviations | None = None,
     ) -> Any: ...
 
 
@@ -135,6 +151,7 @@ class Endpoint:
         self.body_types = tuple(body.content) if body else ()
         self.entity_id_name = entity_id_parameter(operation)
         self.zone_declared = operation.parameter(ZONE_HEADER) is not None
+        self.lenient = runtime.settings.requests == "lenient"
 
     def respond(self, req: Request, values: dict[str, str]) -> Answer:
         """The answer to one request for this operation; errors are raised, not answered."""
@@ -151,6 +168,9 @@ class Endpoint:
             req.environ[faults.ENVIRON_KEY] = directive.fault
         if directive.code is not None and directive.code >= 300:
             self.auth.authenticate(cast(Mapping[str, str], req.headers))
+            if undocumented_error(self.operation, directive.code):
+                req.environ[UNDOCUMENTED_KEY] = True
+                raise simulated_error(self.operation, directive.code, "Prefer header or rule")
             answer_type = self._answer_type(req)
             reply = self.runtime.documented(self.operation, directive, answer_type)
             zone = (self.runtime.zone, True)
@@ -166,26 +186,43 @@ class Endpoint:
         """``Prefer`` for this request, over the namespace's first matching rule (counted down)."""
         prefer = parse_prefer(req.headers.getlist("Prefer"))
         name = self.entity_id_name
-        raw = (values.get(name) or req.args.get(name, "")) if name else ""
+        raw = (values.get(name) or self._query(req, name)) if name else ""
         entity_id = int(raw) if raw.isascii() and raw.lstrip("-").isdigit() else None
         rule: Directive = space.rules.take(self.operation.operation_id, entity_id)
         return prefer.over(rule)
 
+    def _query(self, req: Request, name: str) -> str:
+        """A query value by its name; leniently in any letter case (``?ProjectId=``), as the
+        parameters themselves are bound (the deviation is noted there)."""
+        found: str = req.args.get(name, "")
+        if found or not self.lenient:
+            return found
+        lowered = name.lower()
+        return next((value for key, value in req.args.items() if key.lower() == lowered), "")
+
     def _answer_type(self, req: Request) -> str:
         if not self.answers_json_or_xml:
             return ""
-        return choose(req.headers.get("Accept"), self.offered)
+        found, leaned = negotiate(
+            req.headers.get("Accept"), req.headers.get("Content-Type"), self.offered, self.lenient
+        )
+        if leaned is not None:
+            deviations_of(req.environ).append(leaned)
+        return found
 
     def call(self, req: Request, path_values: dict[str, str], store: Store | None = None) -> Call:
         # werkzeug's Headers is a case-insensitive mapping in all but name.
         headers = cast(Mapping[str, str], req.headers)
         principal = self.auth.authenticate(headers)
-        params = self.validator.parameters(path_values, req.args.to_dict(flat=False), headers)
+        deviations = deviations_of(req.environ)
+        query = req.args.to_dict(flat=False)
+        params = self.validator.parameters(path_values, query, headers, self.lenient, deviations)
         answer_type = self._answer_type(req)
         zone = self._zone(req)
         accept = req.headers.get("Accept")
         # Passed in rather than set after: Call's default would build a throwaway Store.
         given: dict[str, Any] = {"store": store} if store is not None else {}
+        given.update(lenient=self.lenient, deviations=deviations)
         call = Call(self.operation, params, principal, zone, accept, answer_type, **given)
         if self.body_types:
             call.body_type, call.body = self._body(req)
@@ -214,7 +251,17 @@ class Endpoint:
         data = _read(req, limit)
         if media_kind in ("image", "other"):
             return media_type, data
-        return media_type, self.runtime.decode(self.operation, self.validator, media_type, data)
+        deviations = deviations_of(req.environ)
+        decoded = self.runtime.decode(self.operation, self.validator, media_type, data, deviations)
+        return media_type, decoded
+
+
+def deviations_of(environ: dict[str, Any]) -> Deviations:
+    """The request's deviations, kept in its environ for the journal (made on first need)."""
+    found = environ.get(DEVIATIONS_KEY)
+    if found is None:
+        found = environ[DEVIATIONS_KEY] = Deviations()
+    return cast(Deviations, found)
 
 
 def _read(req: Request, limit: int) -> bytes:

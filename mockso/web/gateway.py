@@ -28,13 +28,16 @@ from mockso.core.answers import Answer
 from mockso.core.answers import crash_answer
 from mockso.core.answers import error_answer
 from mockso.core.conformance import ResponseChecker
+from mockso.core.framework import Deviations
 from mockso.core.journal import Record
 from mockso.core.namespaces import Space
 from mockso.web import faults
 from mockso.web.cache import AnswerCache
 from mockso.web.cache import Kept
 from mockso.web.endpoint import BENT_KEY
+from mockso.web.endpoint import DEVIATIONS_KEY
 from mockso.web.endpoint import SPACE_KEY
+from mockso.web.endpoint import UNDOCUMENTED_KEY
 from mockso.web.endpoint import Endpoint
 from mockso.web.endpoint import FastRequest
 from mockso.web.endpoint import Runtime
@@ -48,6 +51,7 @@ access_log = logging.getLogger("mockso.access")
 CONTROL_PREFIX = "/__mockso/"
 _NAMESPACE_KEY = "HTTP_" + namespaces.HEADER.upper().replace("-", "_")
 
+_NONE = Deviations()  # read only: the deviations of a request that leaned on nothing
 WSGIApp = faults.WSGIApp
 StartResponse = faults.StartResponse
 
@@ -65,6 +69,7 @@ class Recorder:
         (this runs on every request, kept answers included)."""
         space = environ.get(SPACE_KEY) or self.mock.spaces.default
         status = answer.status
+        leaned: Deviations = environ.get(DEVIATIONS_KEY) or _NONE
         content_type = answer.headers.get("Content-Type")
         request_type = environ.get("CONTENT_TYPE")
         record = Record(
@@ -84,10 +89,12 @@ class Recorder:
             response_bytes=len(answer.body),
             error=_error_message(answer) if status >= 400 else None,
             fault=environ.get(faults.ENVIRON_KEY),
+            deviations=leaned.texts(),
+            undocumented=UNDOCUMENTED_KEY in environ,
         )
         space.journal.add(record)
         if operation_id is not None:
-            space.coverage.count(operation_id, status)
+            space.coverage.count(operation_id, status, (item.kind for item in leaned))
         else:
             space.coverage.count_unmatched(status)
         lines = self.mock.access_lines
@@ -120,10 +127,20 @@ def _error_message(answer: Answer) -> str | None:
     return str(message) if message is not None else None
 
 
-def checked(checker: ResponseChecker | None, endpoint: Endpoint, answer: Answer) -> Answer:
-    """Strict mode: an answer the contract does not allow becomes a loud 500. A 408 is the
-    server's (a body that did not arrive in time), no operation's to document."""
-    if checker is None or answer.status == 408:
+def checked(
+    checker: ResponseChecker | None,
+    endpoint: Endpoint,
+    answer: Answer,
+    environ: Mapping[str, Any] | None = None,
+) -> Answer:
+    """Strict mode: an answer the contract does not allow becomes a loud 500. An undocumented
+    error status a Prefer header or rule asked for is sent as asked (the journal says so); a 408
+    is the server's (a body that did not arrive in time), no operation's to document."""
+    if (
+        checker is None
+        or answer.status == 408
+        or (environ is not None and UNDOCUMENTED_KEY in environ)
+    ):
         return answer
     violation = checker.violation(endpoint.operation, *answer)
     return answer if violation is None else error_answer(violation)
@@ -184,11 +201,14 @@ class Gateway:
             kept = self.answers.get(key, space)
             if kept is not None:
                 environ[SPACE_KEY] = space
+                if kept.deviations:
+                    environ[DEVIATIONS_KEY] = Deviations(kept.deviations)
                 self.recorder.record(environ, kept.answer, kept.operation_id, started)
                 return start(environ, start_response, kept.answer)
         req = FastRequest(environ)
+        deviations = environ[DEVIATIONS_KEY] = Deviations()
         try:
-            endpoint, values = self.router.resolve(req.method, req.path)
+            endpoint, values = self.router.resolve(req.method, req.path, deviations)
         except errors.MocksoError as error:  # 404, or 405 with Allow
             answer = error_answer(error)
             self.recorder.record(environ, answer, None, started)
@@ -197,12 +217,14 @@ class Gateway:
         # Read before answering: a write racing this read leaves a kept answer already stale.
         generation = space.store.generation if space is not None else 0
         try:
-            answer = checked(self.checker, endpoint, self._answer(endpoint, req, values))
+            answer = self._answer(endpoint, req, values)
+            answer = checked(self.checker, endpoint, answer, environ)
         finally:
             req.close()  # uploaded file parts are spooled to temporary files
         self.recorder.record(environ, answer, operation_id, started)
         if key is not None and space is not None and _plain(environ, space):
-            self.answers.put(key, Kept(space, generation, answer, operation_id))
+            kept_answer = Kept(space, generation, answer, operation_id, tuple(deviations))
+            self.answers.put(key, kept_answer)
         return start(environ, start_response, answer)
 
     def _proxied(

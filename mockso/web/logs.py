@@ -36,6 +36,8 @@ def access_line(record: Record) -> str:
         "status": record.status,
         "ms": record.duration_ms,
         "fault": record.fault,
+        # Where the request leaned on the real server's leniency (core.framework); usually none.
+        "deviations": list(record.deviations),
     }
     return json.dumps(fields, separators=(",", ":"))
 

@@ -2,11 +2,15 @@
 error object the real server's routing would answer (404 for an unknown path, 405 with Allow).
 
 Routing is case-insensitive, as the real server's is (the docs' own examples write ``/image`` and
-``/contact``). Path parameters match any one segment and are validated by the contract
-afterwards, so ``/Person/abc`` gets a clear 400 rather than a bare 404. One exception keeps the
-contract's word: where it spells two paths alike but for letter case (``.../Imageinfo`` and
-``.../ImageInfo``), a request spelled exactly like one of them gets that path's methods only,
-and 405 for the others. No Flask import.
+``/contact``); a path spelled in another letter case than the contract's is answered and noted
+as a deviation. Path parameters match any one segment and are validated by the contract
+afterwards, so ``/Person/abc`` gets a clear 400 rather than a bare 404.
+
+Leniently (the default request mode), as Web API's routing: a trailing slash is ignored (and
+noted), and where the contract spells one resource two ways (``.../Imageinfo`` on GET,
+``.../ImageInfo`` on PUT), both spellings reach both methods. Strictly, the contract's word:
+no trailing slash, and a request spelled exactly like one twin gets that path's methods only,
+405 for the others. No Flask import.
 """
 
 from __future__ import annotations
@@ -16,33 +20,59 @@ from collections.abc import Sequence
 
 from mockso.core import errors
 from mockso.core.contract import Operation
+from mockso.core.framework import Deviations
 from mockso.web.endpoint import Endpoint
 
 
 class Router:
     """(method, path) → the endpoint that answers it and the path's parameter values."""
 
-    def __init__(self, endpoints: Sequence[Endpoint]) -> None:
+    def __init__(self, endpoints: Sequence[Endpoint], *, lenient: bool = False) -> None:
         self.endpoints = {e.operation.operation_id: e for e in endpoints}
+        self.lenient = lenient
         self._rows = [
-            (e.operation.template.pattern(ignore_case=True), e.operation.method.upper(), e)
+            (
+                e.operation.template.pattern(ignore_case=True),
+                e.operation.template.pattern(ignore_case=False),
+                e.operation.method.upper(),
+                e,
+            )
             for e in endpoints
         ]
         self._spellings = ExactSpellings([e.operation for e in endpoints])
 
-    def resolve(self, method: str, path: str) -> tuple[Endpoint, dict[str, str]]:
-        """The endpoint and path values; NotFound or MethodNotAllowed when there is none."""
-        self._spellings.check(method, path)
+    def resolve(
+        self, method: str, path: str, deviations: Deviations | None = None
+    ) -> tuple[Endpoint, dict[str, str]]:
+        """The endpoint and path values; NotFound or MethodNotAllowed when there is none.
+        What the match leaned on (letter case, a trailing slash) is added to ``deviations``."""
+        asked = path
+        if not self.lenient:
+            self._spellings.check(method, path)
+        elif len(path) > 1 and path.endswith("/"):
+            path = path[:-1]
         wanted = "GET" if method == "HEAD" else method  # HEAD is answered as GET, without body
         allowed: set[str] = set()
-        for pattern, rule_method, endpoint in self._rows:
+        spelled_otherwise: dict[str, set[str]] = {}  # template → methods, by letter case alone
+        for pattern, exact, rule_method, endpoint in self._rows:
             found = pattern.match(path)
             if found:
                 if rule_method == wanted:
+                    if deviations is not None:
+                        _note(deviations, asked, path, exact, endpoint.operation.path)
                     return endpoint, found.groupdict()
                 allowed.add(rule_method)
+                if exact.match(path) is None:
+                    spelled_otherwise.setdefault(endpoint.operation.path, set()).add(rule_method)
         if allowed:
             listed = ", ".join(_allowed(allowed))
+            for template, methods in spelled_otherwise.items() if deviations is not None else ():
+                assert deviations is not None
+                deviations.add(
+                    "path-case",
+                    f"Path {path!r} has {', '.join(_allowed(methods))} only as "
+                    f"{template} in the contract (letter case)",
+                )
             raise errors.MethodNotAllowed(
                 f"{method} is not an operation of {path}; the contract has: {listed}",
                 headers={"Allow": listed},
@@ -97,6 +127,18 @@ class ExactSpellings:
                         headers={"Allow": ", ".join(allowed)},
                     )
                 return
+
+
+def _note(
+    deviations: Deviations, asked: str, path: str, exact: re.Pattern[str], template: str
+) -> None:
+    """The deviations of a matched path: another letter case, a trailing slash."""
+    if exact.match(path) is None:
+        deviations.add(
+            "path-case", f"Path {path!r} is spelled {template} in the contract (letter case)"
+        )
+    if asked != path:
+        deviations.add("trailing-slash", f"Path {asked!r} ends in a slash the contract's lacks")
 
 
 def _allowed(methods: set[str]) -> list[str]:

@@ -33,6 +33,7 @@ def test_upload_photo_returns_the_image_info(mockso):
     assert info["ConceptualType"] == "PERSONPHOTO"
     [save] = mockso.journal(operation_id="v1PersonEntity_SaveImage")
     assert save.status == 200
+    mockso.assert_no_deviations()  # nothing leaned on the real server's leniency
 
 
 def test_upload_photo_raises_when_the_info_is_not_found(mockso):

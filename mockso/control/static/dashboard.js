@@ -288,20 +288,27 @@ function statusMatches(record, filter) {
   return record.status === Number(filter);
 }
 
+/** The leniency filter: "" any, "yes" leaned on one, "no" kept to the contract. */
+function deviationsMatch(record, filter) {
+  if (filter === "") return true;
+  return (record.deviations.length > 0) === (filter === "yes");
+}
+
 function recordKey(record) {
   return `${record.time} ${record.namespace} ${record.method} ${record.path} ${record.status}`;
 }
 
 function drawJournal() {
   const filter = $("journal-status").value;
-  const records = view.records.filter((record) => statusMatches(record, filter));
+  const leaned = $("journal-deviations").value;
+  const records = view.records.filter((record) => statusMatches(record, filter) && deviationsMatch(record, leaned));
   const before = view.shown;
   view.shown = new Set(view.records.map(recordKey));
   $("journal-rows").replaceChildren(...records.map((record) => row(record, before !== null && !before.has(recordKey(record)))));
   const empty = $("journal-empty");
   empty.hidden = records.length > 0;
   empty.textContent = view.records.length
-    ? "No request of the newest 100 has that status."
+    ? "No request of the newest 100 matches these filters."
     : "No requests yet. Point your client at this mock, or upload a picture.";
 }
 
@@ -311,9 +318,12 @@ function row(record, fresh) {
     record.operationId ?? "no operation matched",
     $("journal-scope").value === "all" ? `namespace ${record.namespace}` : null,
     record.fault ? `fault: ${record.fault}` : null,
+    record.undocumented ? "status not documented (asked for)" : null,
+    record.deviations.length ? `leaned on the real server ${record.deviations.length}×` : null,
   ].filter(Boolean);
   const target = record.query ? `${record.path}?${record.query}` : record.path;
-  const classes = [failed ? "failed" : "", fresh ? "fresh" : ""].filter(Boolean).join(" ");
+  const leaned = record.deviations.length > 0;
+  const classes = [failed ? "failed" : "", leaned ? "leaned" : "", fresh ? "fresh" : ""].filter(Boolean).join(" ");
   return el(
     "tr",
     { class: classes || null },
@@ -324,6 +334,7 @@ function row(record, fresh) {
       el("div", { class: "line" }, el("span", { class: "method", text: record.method }), el("span", { class: "path" }, ...breakable(target))),
       el("div", { class: "sub", text: about.join(" · ") }),
       record.error ? el("div", { class: "message", text: record.error }) : null,
+      leaned ? el("ul", { class: "deviations" }, ...record.deviations.map((line) => el("li", { text: line }))) : null,
     ),
     el("td", { class: "num" }, el("span", { class: "badge", text: record.status })),
     el("td", { class: "num", text: record.duration_ms.toFixed(1) }),
@@ -373,6 +384,10 @@ async function loadCoverage() {
   const extra = report.undocumented.map((u) => el("li", { text: `${u.operationId} answered ${u.status} (${u.count}×)` }));
   $("coverage-undocumented").replaceChildren(
     ...(extra.length ? [el("h3", { text: "Answers the contract does not document" }), el("ul", {}, ...extra)] : []),
+  );
+  const leaned = report.deviations.map((d) => el("li", { text: `${d.operationId}: ${d.kind} (${d.count}×)` }));
+  $("coverage-deviations").replaceChildren(
+    ...(leaned.length ? [el("h3", { text: "Where requests leaned on the real server's leniency" }), el("ul", {}, ...leaned)] : []),
   );
 }
 
@@ -495,6 +510,7 @@ function start() {
     refresh(true);
   });
   $("journal-status").addEventListener("change", drawJournal);
+  $("journal-deviations").addEventListener("change", drawJournal);
   $("detail-close").addEventListener("click", closeDetail);
   $("detail").addEventListener("click", (event) => {
     // A click outside the dialog's box lands on the dialog itself: the backdrop closes it.
