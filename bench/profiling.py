@@ -30,6 +30,9 @@ PROFILED = ("info", "put20k")  # the scenarios profiled
 
 # Frames that hold every stack (the command, the server loop): left out of the inclusive list.
 EVERYWHERE = re.compile(r"\(mockso/(cli|web/server)\.py")
+# A stack serving a request: under cheroot's connection handler, or in mockso's WSGI callables
+# (granian calls the app from Rust, so no Python frame of the server sits above them).
+SERVING = re.compile(r"HTTPConnection\.communicate|__call__ \(mockso/")
 
 
 def profile_mockso(bench: Bench, spec: ServerSpec, env: dict[str, str]) -> dict[str, Any]:
@@ -90,6 +93,7 @@ def pyspy_argv(pid: int, seconds: int, out: Path) -> list[str]:
         "--rate",
         "250",
         "--gil",
+        "--subprocesses",  # granian serves from a worker process
         "--function",
         "--format",
         "raw",
@@ -113,7 +117,7 @@ def summarize_profile(path: Path) -> dict[str, Any]:
         count = int(count_text)
         total += count
         frames = stack.split(";")
-        if any("HTTPConnection.communicate" in frame for frame in frames):
+        if any(SERVING.search(frame) for frame in frames):
             request_path += count
             serving[frames[-1]] += count
         own[frames[-1]] += count
@@ -140,7 +144,7 @@ def summarize_profile(path: Path) -> dict[str, Any]:
 
 
 def _package(frame: str) -> str:
-    found = re.search(r"\(([^)]*)\)$", frame)
+    found = re.search(r"\(([^):]*)(:\d+)?\)$", frame)  # "name (file:line)" or "name (file)"
     file = found.group(1) if found else ""
     if "/" not in file:
         return "python stdlib" if file.endswith(".py") else "other"

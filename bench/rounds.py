@@ -85,10 +85,20 @@ def measure_startup(bench: Bench, proc: Proc, port: int, record: dict[str, Any])
         record["problems"].append(f"no 200 on GET ImageInfo within 120 s (log: {proc.log_path})")
         return False
     record["startup_s"] = startup
+    record["ready_line"] = ready_line(proc.log_path)
     log(f"{proc.name}: first 200 after {startup * 1000:.0f} ms (pid {proc.pid})")
     record["idle_wait_after_start_s"] = wait_idle(proc.pid, bench.args.idle_max)[0]
     record["rss_idle_kb"] = tree_rss_kb(proc.pid)
     return True
+
+
+def ready_line(log_path: Path) -> str | None:
+    """The first line the server logged with its URL in it (what it says it serves on)."""
+    try:
+        text = log_path.read_text(errors="replace")
+    except OSError:
+        return None
+    return next((line.strip() for line in text.splitlines() if "http://" in line), None)
 
 
 def measure_memory_under_load(bench: Bench, proc: Proc, port: int, record: dict[str, Any]) -> None:
