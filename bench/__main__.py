@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-profile", action="store_true", help="skip the py-spy profile of mockso"
     )
     parser.add_argument(
+        "--profile-server",
+        default="mockso",
+        help="the server py-spy profiles (default mockso; e.g. mockso-granian)",
+    )
+    parser.add_argument(
         "--profile-seconds",
         type=int,
         help="seconds of py-spy sampling per profiled scenario (default 10, 4 with --quick)",
@@ -148,6 +153,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for name in args.servers:
         if name not in ALL_SERVERS:
             command.error(f"unknown server {name!r}")
+    if args.profile_server not in ALL_SERVERS:
+        command.error(f"unknown server {args.profile_server!r}")
     for key in args.scenarios:
         if key not in BY_KEY:
             command.error(f"unknown scenario {key!r}")
@@ -200,10 +207,11 @@ def run_bench(args: argparse.Namespace) -> int:
     records = run_rounds(session, specs, runnable, scenarios, env)
     profiles: dict[str, Any] = {}
     if not args.no_profile:
-        if missing.pyspy:
-            notes.append(f"not profiled: {missing.pyspy}")
+        profiled = specs[args.profile_server]
+        if missing.pyspy or profiled.missing:
+            notes.append(f"not profiled: {missing.pyspy or profiled.missing}")
         else:
-            profiles = profile_mockso(session, specs["mockso"], env)
+            profiles = profile_mockso(session, profiled, env)
     wall = time.monotonic() - START
     dump(args.json, args, records, profiles, facts, wall)
     args.out.write_text(

@@ -246,7 +246,7 @@ def _memory(
 
 
 def _profiles(profiles: dict[str, Any], args: argparse.Namespace) -> list[str]:
-    out = ["## Where mockso spends its time (py-spy)\n"]
+    out = [f"## Where {args.profile_server} spends its time (py-spy)\n"]
     if not profiles:
         out.append("Not profiled (`--no-profile`, or py-spy missing: see notes).\n")
     for key, prof in profiles.items():
