@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds of wrk -t1 -c4 before each run (default 2; 1 with --quick)",
     )
     parser.add_argument(
+        "--server-warmup",
+        type=float,
+        help="seconds of the mixed sequence (wrk -t1 -c4) after start when the round has no "
+        "memory run (default 10; 3 with --quick)",
+    )
+    parser.add_argument(
         "--servers",
         help="comma-separated subset of: "
         + ",".join(ALL_SERVERS)
@@ -137,6 +143,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.rounds = args.rounds or (1 if quick else 3)
     args.duration = args.duration or (2.0 if quick else 10.0)
     args.warmup = args.warmup or (1.0 if quick else 2.0)
+    args.server_warmup = (
+        args.server_warmup if args.server_warmup is not None else (3.0 if quick else 10.0)
+    )
     args.mem_requests = (
         args.mem_requests if args.mem_requests is not None else (10_000 if quick else 100_000)
     )
