@@ -45,7 +45,7 @@ clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage .hypothesis .schemathesis
 
 .PHONY: bench
-bench: $(STAMP)  ## mockso side by side with Prism and plain-WSGI ceilings -> bench/results.md (BENCH_ARGS=--quick)
+bench: $(STAMP)  ## mockso beside WireMock, Prism, a granian ceiling and nginx -> bench/results.md (BENCH_ARGS=--quick)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Deep fuzzing: the `fuzz` tests (schemathesis over every operation and check, stateful walks, the

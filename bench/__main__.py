@@ -10,7 +10,9 @@ from typing import Any
 
 import bench
 from bench.common import BENCH
+from bench.common import CONTRACT
 from bench.common import START
+from bench.common import WIREMOCK_ROOT
 from bench.common import WORK
 from bench.common import log
 from bench.install import find_optional
@@ -18,6 +20,7 @@ from bench.install import find_taskset
 from bench.install import find_wrk
 from bench.load import Bench
 from bench.machine import machine_facts
+from bench.peers import write_wiremock_root
 from bench.processes import stop_on_signals
 from bench.profiling import profile_mockso
 from bench.report import write_report
@@ -27,6 +30,7 @@ from bench.scenarios import BY_KEY
 from bench.scenarios import SCENARIOS
 from bench.scenarios import make_pictures
 from bench.servers import ALL_SERVERS
+from bench.servers import DEFAULT_SERVERS
 from bench.servers import server_env
 from bench.servers import server_specs
 from bench.servers import snapshot_tree
@@ -55,7 +59,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="seconds of wrk -t1 -c4 before each run (default 2; 1 with --quick)",
     )
-    parser.add_argument("--servers", help="comma-separated subset of: " + ",".join(ALL_SERVERS))
+    parser.add_argument(
+        "--server-warmup",
+        type=float,
+        help="seconds of the mixed sequence (wrk -t1 -c4) after start when the round has no "
+        "memory run (default 10; 3 with --quick)",
+    )
+    parser.add_argument(
+        "--servers",
+        help="comma-separated subset of: "
+        + ",".join(ALL_SERVERS)
+        + " (default: all but "
+        + ",".join(name for name in ALL_SERVERS if name not in DEFAULT_SERVERS)
+        + ")",
+    )
     parser.add_argument("--scenarios", help="comma-separated subset of: " + ",".join(BY_KEY))
     parser.add_argument("--conns", default="1,16", help="connection counts (default 1,16)")
     parser.add_argument(
@@ -93,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-profile", action="store_true", help="skip the py-spy profile of mockso"
     )
     parser.add_argument(
+        "--profile-server",
+        default="mockso",
+        help="the server py-spy profiles (default mockso; e.g. mockso-granian)",
+    )
+    parser.add_argument(
         "--profile-seconds",
         type=int,
         help="seconds of py-spy sampling per profiled scenario (default 10, 4 with --quick)",
@@ -121,13 +143,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.rounds = args.rounds or (1 if quick else 3)
     args.duration = args.duration or (2.0 if quick else 10.0)
     args.warmup = args.warmup or (1.0 if quick else 2.0)
+    args.server_warmup = (
+        args.server_warmup if args.server_warmup is not None else (3.0 if quick else 10.0)
+    )
     args.mem_requests = (
         args.mem_requests if args.mem_requests is not None else (10_000 if quick else 100_000)
     )
     args.mem_rounds = args.mem_rounds or args.rounds
     args.store_mb = args.store_mb if args.store_mb is not None else (8 if quick else 32)
     args.profile_seconds = args.profile_seconds or (4 if quick else 10)
-    args.servers = args.servers.split(",") if args.servers else list(ALL_SERVERS)
+    args.servers = args.servers.split(",") if args.servers else list(DEFAULT_SERVERS)
     args.scenarios = (
         args.scenarios.split(",")
         if args.scenarios
@@ -137,6 +162,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for name in args.servers:
         if name not in ALL_SERVERS:
             command.error(f"unknown server {name!r}")
+    if args.profile_server not in ALL_SERVERS:
+        command.error(f"unknown server {args.profile_server!r}")
     for key in args.scenarios:
         if key not in BY_KEY:
             command.error(f"unknown scenario {key!r}")
@@ -163,7 +190,7 @@ def run_bench(args: argparse.Namespace) -> int:
         return 1
     missing = find_optional(args, notes)
     taskset = find_taskset(notes)
-    facts = machine_facts(missing.prism, wrk)  # at the start: mockso/ may change later
+    facts = machine_facts(missing, wrk)  # at the start: mockso/ may change later
     broken = snapshot_tree()
     if broken:
         print(f"bench: mockso/ or the contract does not load: {broken}", file=sys.stderr)
@@ -177,9 +204,11 @@ def run_bench(args: argparse.Namespace) -> int:
         + " (random noise, Pillow)."
     )
     session = Bench(args, wrk, pictures, taskset, notes)
-    specs = server_specs(missing.prism, missing.gunicorn)
+    specs = server_specs(missing, pictures)
     env = server_env(pictures)
     runnable = [name for name in args.servers if not specs[name].missing]
+    if "wiremock" in runnable:
+        write_wiremock_root(WIREMOCK_ROOT, CONTRACT, pictures)
     notes.extend(
         f"{name} not run: {specs[name].missing}" for name in args.servers if name not in runnable
     )
@@ -187,10 +216,11 @@ def run_bench(args: argparse.Namespace) -> int:
     records = run_rounds(session, specs, runnable, scenarios, env)
     profiles: dict[str, Any] = {}
     if not args.no_profile:
-        if missing.pyspy:
-            notes.append(f"not profiled: {missing.pyspy}")
+        profiled = specs[args.profile_server]
+        if missing.pyspy or profiled.missing:
+            notes.append(f"not profiled: {missing.pyspy or profiled.missing}")
         else:
-            profiles = profile_mockso(session, specs["mockso"], env)
+            profiles = profile_mockso(session, profiled, env)
     wall = time.monotonic() - START
     dump(args.json, args, records, profiles, facts, wall)
     args.out.write_text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import os
 import platform
 import shutil
@@ -13,22 +14,27 @@ from bench.common import PRISM
 from bench.common import ROOT
 from bench.common import VENV_BIN
 from bench.common import run
+from bench.install import Missing
+from bench.install import wiremock_jar
 
 
-def machine_facts(prism_missing: str | None, wrk: str) -> dict[str, str]:
+def machine_facts(missing: Missing, wrk: str) -> dict[str, str]:
     """Read at the start of a run: mockso/ may change while it goes on."""
-    import cheroot
-
+    jar = wiremock_jar()
     facts = {
         "mockso tree": _tree_state(),
         "nproc": str(os.cpu_count()),
         "CPU": _cpu_model(),
         "kernel": platform.release(),
         "Python": platform.python_version(),
-        "cheroot": cheroot.__version__,
+        "granian": missing.granian or version([str(VENV_BIN / "granian"), "--version"]),
+        "cheroot": _module_version("cheroot"),
         "wrk": version([wrk, "-v"]),
+        "nginx": version(["nginx", "-v"]) if shutil.which("nginx") else "not installed",
+        "java": version(["java", "-version"]) if shutil.which("java") else "not installed",
+        "wiremock": jar.name if jar else "not installed",
         "node": version(["node", "--version"]) if shutil.which("node") else "not installed",
-        "prism": prism_missing or version([str(PRISM), "--version"]),
+        "prism": missing.prism or version([str(PRISM), "--version"]),
     }
     if (VENV_BIN / "gunicorn").exists():
         facts["gunicorn"] = version([str(VENV_BIN / "gunicorn"), "--version"])
@@ -45,6 +51,13 @@ def version(argv: list[str]) -> str:
         return f"unavailable ({error})"
     text = (done.stdout + done.stderr).strip().splitlines()
     return text[0].strip() if text else "unknown"
+
+
+def _module_version(module: str) -> str:
+    """A Python package's version in the venv, or "not installed"."""
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        return importlib.metadata.version(module)
+    return "not installed"
 
 
 def _cpu_model() -> str:

@@ -26,23 +26,26 @@ from bench.scenarios import BY_KEY
 from bench.scenarios import prepare
 from bench.servers import ServerSpec
 
-PROFILED = ("info", "put20k")  # the scenarios profiled
-
 # Frames that hold every stack (the command, the server loop): left out of the inclusive list.
 EVERYWHERE = re.compile(r"\(mockso/(cli|web/server)\.py")
+# A sample whose stack has no Python frame (granian's Rust holding the GIL).
+NATIVE = "(no Python frame: native code holding the GIL)"
+# A stack serving a request: under cheroot's connection handler, or in mockso's WSGI callables
+# (granian calls the app from Rust, so no Python frame of the server sits above them).
+SERVING = re.compile(r"HTTPConnection\.communicate|__call__ \(mockso/")
 
 
 def profile_mockso(bench: Bench, spec: ServerSpec, env: dict[str, str]) -> dict[str, Any]:
-    """Start mockso, then py-spy it under wrk -c16 per profiled scenario; summaries by key."""
+    """Start mockso, then py-spy it under wrk -c16 per measured scenario; summaries by key."""
     port = free_port()
-    log_path = fresh_log("mockso-profile.log")
-    proc = Proc("mockso-profile", bench.pin(SERVER_CPU, spec.argv(port)), env, log_path)
+    log_path = fresh_log(f"{spec.name}-profile.log")
+    proc = Proc(f"{spec.name}-profile", bench.pin(SERVER_CPU, spec.argv(port)), env, log_path)
     profiles: dict[str, Any] = {}
     try:
         if first_200(proc, port) is None:
-            return {"error": "mockso did not start"}
+            return {key: {"error": f"{spec.name} did not start"} for key in bench.args.scenarios}
         prepare(port, bench.pictures)
-        for key in PROFILED:
+        for key in bench.args.scenarios:  # every scenario measured: each has a goal
             profiles[key] = profile_scenario(bench, proc, port, key)
     finally:
         proc.stop()
@@ -90,6 +93,7 @@ def pyspy_argv(pid: int, seconds: int, out: Path) -> list[str]:
         "--rate",
         "250",
         "--gil",
+        "--subprocesses",  # granian serves from a worker process
         "--function",
         "--format",
         "raw",
@@ -112,8 +116,10 @@ def summarize_profile(path: Path) -> dict[str, Any]:
             continue
         count = int(count_text)
         total += count
-        frames = stack.split(";")
-        if any("HTTPConnection.communicate" in frame for frame in frames):
+        # --subprocesses puts a "process PID:<command line>" frame at the root of each stack.
+        frames = [frame for frame in stack.split(";") if not frame.startswith("process ")]
+        frames = frames or [NATIVE]
+        if any(SERVING.search(frame) for frame in frames):
             request_path += count
             serving[frames[-1]] += count
         own[frames[-1]] += count
@@ -140,7 +146,7 @@ def summarize_profile(path: Path) -> dict[str, Any]:
 
 
 def _package(frame: str) -> str:
-    found = re.search(r"\(([^)]*)\)$", frame)
+    found = re.search(r"\(([^):]*)(:\d+)?\)$", frame)  # "name (file:line)" or "name (file)"
     file = found.group(1) if found else ""
     if "/" not in file:
         return "python stdlib" if file.endswith(".py") else "other"

@@ -61,11 +61,15 @@ def measure_server(
     try:
         if not measure_startup(bench, proc, port, record):
             return record
-        if round_no <= args.mem_rounds:
-            if args.mem_requests:
-                measure_memory_under_load(bench, proc, port, record)
-            if args.store_mb:
-                measure_memory_per_stored_mb(bench, proc, port, record)
+        measured_memory = round_no <= args.mem_rounds and args.mem_requests
+        if measured_memory:
+            measure_memory_under_load(bench, proc, port, record)
+        elif args.server_warmup:
+            # The memory run's load warms a JIT (WireMock's Java); without it, this does, so a
+            # server is never measured cold in one round and warm in another.
+            bench.wrk_run(port, "mixed.lua", 4, args.server_warmup, threads=1)
+        if round_no <= args.mem_rounds and args.store_mb:
+            measure_memory_per_stored_mb(bench, proc, port, record)
         record["problems"].extend(prepare(port, bench.pictures))
         for scenario in scenarios:
             refused = smoke(port, scenario, bench.pictures)
@@ -85,10 +89,20 @@ def measure_startup(bench: Bench, proc: Proc, port: int, record: dict[str, Any])
         record["problems"].append(f"no 200 on GET ImageInfo within 120 s (log: {proc.log_path})")
         return False
     record["startup_s"] = startup
+    record["ready_line"] = ready_line(proc.log_path)
     log(f"{proc.name}: first 200 after {startup * 1000:.0f} ms (pid {proc.pid})")
     record["idle_wait_after_start_s"] = wait_idle(proc.pid, bench.args.idle_max)[0]
     record["rss_idle_kb"] = tree_rss_kb(proc.pid)
     return True
+
+
+def ready_line(log_path: Path) -> str | None:
+    """The first line the server logged with its URL in it (what it says it serves on)."""
+    try:
+        text = log_path.read_text(errors="replace")
+    except OSError:
+        return None
+    return next((line.strip() for line in text.splitlines() if "http://" in line), None)
 
 
 def measure_memory_under_load(bench: Bench, proc: Proc, port: int, record: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ class Scenario:
     path: str
     body: str | None = None  # key into the pictures dict
     content_type: str | None = None
-    small: bool = True  # counts for the "p99 at 16 connections <= 10 ms" goal
+    small: bool = True  # counts for the "p99 at 16 connections <= 5 ms" goal
     quick: bool = False  # part of --quick
 
 

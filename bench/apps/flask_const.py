@@ -4,7 +4,8 @@ Between ``wsgi_const`` (nothing but bytes) and mockso (Flask plus the contract's
 what Flask's request and response machinery alone costs on the same server stack. The view reads
 the body whole, as mockso does, and answers exactly what ``wsgi_const`` answers.
 
-Run it as ``python bench/apps/flask_const.py --port P`` (``mockso.web.server.Server``: cheroot).
+The bench serves it on granian (``granian --interface wsgi --factory flask_const:create_app``);
+``python bench/apps/flask_const.py --port P`` serves it on cheroot.
 """
 
 from __future__ import annotations

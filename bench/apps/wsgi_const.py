@@ -3,11 +3,12 @@
 It does what no mock can do faster: read the whole body in one ``read()`` and answer bytes
 computed at import. The answers have the sizes mockso's have: the contract's BlobEntity example
 for ImageInfo, the bench's 20 KB PNG for GET Image (``BENCH_PNG20K``), its 64x64 copy when the
-query asks for a size (``BENCH_PNG64``), a blob id for saves, 204 for DELETE.
+query asks for a size (``BENCH_PNG64``), a blob id for saves, 204 for DELETE. The bench's stubs
+for WireMock and its nginx config (``bench.peers``) give the same answers.
 
-Run it as ``python bench/apps/wsgi_const.py --port P`` to serve it with the server stack
-``mockso serve`` uses (``mockso.web.server.Server``: cheroot, same thread count), or point
-gunicorn at ``wsgi_const:app``.
+The ceiling serves it on granian (``granian --interface wsgi ... wsgi_const:app``);
+``python bench/apps/wsgi_const.py --port P`` serves it on cheroot with 16 threads, the stack
+``mockso serve`` used before granian (the old ceiling). gunicorn can serve ``wsgi_const:app`` too.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = Path(os.environ.get("BENCH_CONTRACT", ROOT / "contracts" / "superoffice-images.yaml"))
 
 
-def _blob_entity() -> bytes:
-    with CONTRACT.open(encoding="utf-8") as handle:
+def blob_entity(contract: Path) -> bytes:
+    """The contract's BlobEntity example, as compact JSON."""
+    with contract.open(encoding="utf-8") as handle:
         doc = yaml.safe_load(handle)
     example = doc["components"]["responses"]["ImageInfo"]["content"]["application/json"]["example"]
     return json.dumps(example, separators=(",", ":")).encode()
@@ -40,7 +42,7 @@ def _file(variable: str, fallback: bytes) -> bytes:
     return Path(path).read_bytes() if path else fallback
 
 
-INFO = _blob_entity()
+INFO = blob_entity(CONTRACT)
 PICTURE = _file("BENCH_PNG20K", b"\x89PNG\r\n\x1a\n")
 SCALED = _file("BENCH_PNG64", PICTURE)
 BLOB_ID = b"1"
@@ -75,25 +77,30 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
 
 
 def serve(wsgi: Callable[..., Any], name: str) -> None:
-    """Serve ``wsgi`` with mockso's server stack until SIGTERM."""
-    from mockso.config import Settings
-    from mockso.web.server import Server
+    """Serve ``wsgi`` on cheroot until SIGTERM, set up as mockso's cheroot server was."""
+    from cheroot import wsgi as cheroot_wsgi
 
-    parser = argparse.ArgumentParser(description=f"{name}: a bench ceiling app")
+    parser = argparse.ArgumentParser(description=f"{name}: a bench ceiling app on cheroot")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
-    parser.add_argument("--threads", type=int, default=Settings().threads)
+    parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
-    server = Server(wsgi, args.host, args.port, args.threads)
-    server.bind()
-    print(f"{name} on {server.url} ({args.threads} threads)", flush=True)
+    server = cheroot_wsgi.Server((args.host, args.port), wsgi, numthreads=args.threads)
+    server.keep_alive_conn_limit = max(args.threads * 4, 64)
+    server.prepare()
+    print(
+        f"{name} on http://{args.host}:{server.bind_addr[1]} ({args.threads} threads)", flush=True
+    )
 
     def _exit(signum: int, frame: Any) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, _exit)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        server.serve_forever()
+        try:
+            server.serve()
+        finally:
+            server.stop()
 
 
 def main() -> None:
