@@ -131,7 +131,7 @@ def serve(**options: Any) -> None:
     doing = f"proxying {settings.target} as" if proxying else "serving"
     click.echo(
         f"mockso {__version__} {doing} {len(mock.contract)} operations of {mock.contract.source} "
-        f"on {server.url} (seed {mock.seed}, auth {settings.auth})"
+        f"on {server.url} (seed {mock.seed}, auth {settings.auth}, requests {settings.requests})"
     )
     if keeper is not None:
         click.echo(f"state kept in {keeper.path} ({keeper.summary()})")

@@ -232,14 +232,20 @@ def _resolve(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     return schema
 
 
-def _typed_text(text: str, schema: Mapping[str, Any]) -> Any:
-    """Text read as the schema's type by XML Schema's lexical rules (ASCII digits, true/false)."""
+# Truth words: XML Schema's (xs:boolean, as XmlConvert reads it) and a form's (the two words).
+XML_TRUTH = {"true": True, "false": False, "1": True, "0": False}
+FORM_TRUTH = {"true": True, "false": False}
+
+
+def _typed_text(text: str, schema: Mapping[str, Any], truth: Mapping[str, bool]) -> Any:
+    """Text read as the schema's type by its media type's lexical rules (ASCII digits,
+    ``truth`` words)."""
     schema = _resolve(schema)
     kind = schema.get("type")
     if kind == "integer" and re.fullmatch(r"-?[0-9]+", text.strip(), re.ASCII):
         return int(text.strip())
-    if kind == "boolean" and text.strip() in ("true", "false"):
-        return text.strip() == "true"
+    if kind == "boolean" and text.strip() in truth:
+        return truth[text.strip()]
     return text
 
 
@@ -252,7 +258,7 @@ def _xml_reading(element: ET.Element, schema: Mapping[str, Any]) -> Any:
         text = element.text or ""
         if schema.get("type") == "object" and not text.strip():
             return {}  # DataContractSerializer reads <UpdatedBy/> as one with no members
-        return _typed_text(text, schema)
+        return _typed_text(text, schema, XML_TRUTH)
     properties = schema.get("properties", {})
     value: dict[str, Any] = {}
     for child in children:
@@ -276,7 +282,7 @@ def _form_reading(body: bytes, schema: Mapping[str, Any]) -> Any:
         field = _resolve(node_schema.get("properties", {}).get(last, {}))
         # An empty field for an object sets none of its members, like an empty XML element.
         empty_object = not text.strip() and field.get("type") == "object"
-        node[last] = {} if empty_object else _typed_text(text, field)
+        node[last] = {} if empty_object else _typed_text(text, field, FORM_TRUTH)
     return value
 
 

@@ -125,10 +125,54 @@ def test_xml_members_are_read_in_the_contract_order() -> None:
         deviations,
     )
 
-    assert value == {"IsZipped": "true", "Colour": "red", "UpdatedBy": {"Rank": "1"}}
+    assert value == {"IsZipped": True, "Colour": "red", "UpdatedBy": {"Rank": "1"}}
     texts = [item.text for item in deviations]
     assert texts[0].startswith(
         "Element 'Description' comes after 'IsZipped'; the contract orders BlobId, BlobSize,"
     )
     assert texts[1].startswith("Element 'UpdatedBy.Name' comes after 'UpdatedBy.Rank'")
     assert [item.kind for item in deviations] == ["xml-order", "xml-order"]
+
+
+@pytest.mark.parametrize(
+    ("word", "value"), [("true", True), ("1", True), ("0", False), ("\n false ", False)]
+)
+def test_xml_booleans_are_read_by_xml_schema_words_without_a_deviation(
+    word: str, value: bool
+) -> None:
+    deviations = Deviations()
+
+    assert in_order(BLOB, {"IsZipped": word}, deviations) == {"IsZipped": value}
+    assert deviations == []
+
+
+@pytest.mark.parametrize("word", ["True", "yes", "2", ""])
+def test_other_xml_boolean_text_is_left_for_the_contract_to_refuse(word: str) -> None:
+    assert in_order(BLOB, {"IsZipped": word}, Deviations()) == {"IsZipped": word}
+
+
+def test_form_booleans_in_another_letter_case_are_json_nets_words() -> None:
+    assert bound({"IsZipped": "TRUE"}, "form", FORM) == ({"IsZipped": True}, ["coercion"])
+    assert bound({"IsZipped": "1"}, "form", FORM) == ({"IsZipped": "1"}, [])
+
+
+@pytest.mark.parametrize("formatter", ["json", "form"])
+def test_dates_json_net_reads_are_rewritten_in_the_contract_form(formatter: str) -> None:
+    schema = BLOB if formatter == "json" else FORM
+
+    assert bound({"CreatedDate": "2017-11-21"}, formatter, schema) == (
+        {"CreatedDate": "2017-11-21T00:00:00+00:00"},
+        ["date-text"],
+    )
+    assert bound({"CreatedDate": "2017-11-21T09:40:59+01:00"}, formatter, schema) == (
+        {"CreatedDate": "2017-11-21T09:40:59+01:00"},
+        [],
+    )
+    assert bound({"CreatedDate": "someday"}, formatter, schema) == (
+        {"CreatedDate": "someday"},
+        [],
+    )
+
+
+def test_xml_dates_are_xml_schemas_only() -> None:
+    assert bound({"CreatedDate": "2017-11-21"}, "xml") == ({"CreatedDate": "2017-11-21"}, [])

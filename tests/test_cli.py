@@ -106,6 +106,7 @@ def test_serve_with_two_contracts_answers_the_operations_of_both(tmp_path: Path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSO_")}
     command = [sys.executable, "-m", "mockso", "serve", "--port", "0", "--seed", "3"]
     command += ["--contract", str(images), "--contract", str(things), "--strict"]
+    command += ["--requests", "strict"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert process.stdout is not None
@@ -113,6 +114,7 @@ def test_serve_with_two_contracts_answers_the_operations_of_both(tmp_path: Path)
         url = re.search(r"on (http://127\.0\.0\.1:\d+)", banner)
         assert url, banner
         assert "serving 26 operations" in banner
+        assert "auth lenient, requests strict)" in banner
         auth = {"Authorization": "Basic dGplMDpUamUw"}
 
         thing = requests.get(f"{url.group(1)}/api/v1/Thing/4", headers=auth, timeout=10)

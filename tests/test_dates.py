@@ -214,3 +214,49 @@ def test_zone_codes_fall_back_to_standard_time_without_a_zoneinfo_database(
     assert dates.zone_named("US-NY").utcoffset(None) == -timedelta(hours=5)
     with pytest.raises(ValueError, match="not a known time zone"):
         dates.zone_named("Europe/Oslo")
+
+
+@pytest.mark.parametrize(
+    ("text", "instant"),
+    [
+        ("2017-11-21", datetime(2017, 11, 21, tzinfo=UTC)),
+        ("2017-11-21 09:40", datetime(2017, 11, 21, 9, 40, tzinfo=UTC)),
+        ("2017/11/21 09:40:59.5", datetime(2017, 11, 21, 9, 40, 59, 500000, tzinfo=UTC)),
+        ("2017-11-21T09:40+01:00", datetime(2017, 11, 21, 8, 40, tzinfo=UTC)),
+        ("11/21/2017", datetime(2017, 11, 21, tzinfo=UTC)),
+        ("11/21/2017 12:05 AM", datetime(2017, 11, 21, 0, 5, tzinfo=UTC)),
+        ("11/21/2017 9:40:59 PM", datetime(2017, 11, 21, 21, 40, 59, tzinfo=UTC)),
+        ("Tue, 21 Nov 2017 08:40:59 GMT", datetime(2017, 11, 21, 8, 40, 59, tzinfo=UTC)),
+        ("/Date(1511253659408)/", datetime(2017, 11, 21, 8, 40, 59, 408000, tzinfo=UTC)),
+        ("/Date(1511253659408-0500)/", datetime(2017, 11, 21, 8, 40, 59, 408000, tzinfo=UTC)),
+        ("/Date(-86400000)/", datetime(1969, 12, 31, tzinfo=UTC)),
+    ],
+)
+def test_json_net_date_forms_are_read(text: str, instant: datetime) -> None:
+    assert dates.read_json_net_date(text) == instant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "someday",
+        "2017-13-01",
+        "2017-11-31",
+        "2017-11-21 24:00",
+        "2017-11-21 09:40:60",
+        "11/21/2017 13:00 PM",
+        "21.11.2017",
+        "/Date(99999999999999999)/",
+        "2017-11-21T09:40+25:00",
+    ],
+)
+def test_what_json_net_would_refuse_is_none(text: str) -> None:
+    assert dates.read_json_net_date(text) is None
+
+
+@given(st.text(max_size=40))
+def test_reading_json_net_dates_never_raises(text: str) -> None:
+    found = dates.read_json_net_date(text)
+
+    assert found is None or found.utcoffset() is not None

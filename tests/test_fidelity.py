@@ -352,6 +352,75 @@ def test_a_form_body_matches_names_ignoring_case_and_drops_unknown_fields(api: A
     assert len(kinds(api)) == 2
 
 
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        ("2017-11-21", "2017-11-21T00:00:00+00:00"),
+        ("2017-11-21 09:40:59", "2017-11-21T09:40:59+00:00"),
+        ("2017-11-21T09:40", "2017-11-21T09:40:00+00:00"),
+        ("11/21/2017 9:40 PM", "2017-11-21T21:40:00+00:00"),
+        ("Tue, 21 Nov 2017 08:40:59 GMT", "2017-11-21T08:40:59+00:00"),
+        ("/Date(1511253659408+0100)/", "2017-11-21T08:40:59.408+00:00"),
+    ],
+)
+def test_a_date_in_a_form_json_net_reads_is_taken_and_noted(api: Api, sent: str, read: str) -> None:
+    # Read-modify-write from a client whose serializer writes dates its own way: the server
+    # reads CreatedDate (and keeps its own), so the call works.
+    response = api.put_info("Person", 1, {"Description": "x", "CreatedDate": sent})
+
+    assert response.status_code == 200, response.get_data()
+    assert response.get_json()["Description"] == "x"
+    [line] = kinds(api)
+    assert line.startswith("Member 'CreatedDate' is a date-time (yyyy-MM-ddTHH:mm:ss")
+    assert line.endswith(f'the real server\'s Json.NET reads it as "{read}"')
+
+
+@pytest.mark.parametrize("mode", ["lenient", pytest.param("strict", marks=STRICT)])
+@pytest.mark.parametrize("sent", ["yesterday", "2017-11-31", "21.11.2017", ""])
+def test_a_date_json_net_cannot_read_is_refused(api: Api, mode: str, sent: str) -> None:
+    response = api.put_info("Person", 1, {"Description": "x", "CreatedDate": sent})
+
+    assert_error(response, 400, "ArgumentException", "CreatedDate")
+    assert api.info("Person", 1).get_json()["Description"] == ""
+
+
+@STRICT
+def test_strictly_a_date_keeps_to_the_contract_format(api: Api) -> None:
+    response = api.put_info("Person", 1, {"Description": "x", "CreatedDate": "2017-11-21"})
+
+    assert_error(response, 400, "ArgumentException", "CreatedDate")
+
+
+def test_a_form_boolean_in_any_letter_case_is_read_as_json_net_reads_it(api: Api) -> None:
+    form = "application/x-www-form-urlencoded"
+
+    exact = api.put_info("Person", 1, b"IsZipped=true", form)
+    assert (exact.status_code, kinds(api)) == (200, [])
+    capital = api.put_info("Person", 1, b"IsZipped=False&CreatedDate=2017-11-21", form)
+
+    assert capital.status_code == 200, capital.get_data()
+    assert capital.get_json()["IsZipped"] is False
+    assert [line.split(";")[1].strip() for line in kinds(api)] == [
+        "the real server converts it to false",
+        'the real server\'s Json.NET reads it as "2017-11-21T00:00:00+00:00"',
+    ]
+
+
+@pytest.mark.parametrize("mode", ["lenient", pytest.param("strict", marks=STRICT)])
+def test_a_form_boolean_json_net_cannot_read_is_refused(api: Api, mode: str) -> None:
+    # bool.TryParse knows the two words only: "1" is no boolean in a form, unlike in XML.
+    response = api.put_info("Person", 1, b"IsZipped=1", "application/x-www-form-urlencoded")
+
+    assert_error(response, 400, "ArgumentException", "IsZipped")
+
+
+@STRICT
+def test_strictly_a_form_boolean_is_true_or_false_in_lower_case(api: Api) -> None:
+    response = api.put_info("Person", 1, b"IsZipped=True", "application/x-www-form-urlencoded")
+
+    assert_error(response, 400, "ArgumentException", "IsZipped")
+
+
 # --- XML bodies ------------------------------------------------------------------------------
 
 
@@ -383,6 +452,34 @@ def test_an_xml_member_out_of_order_is_skipped_and_noted(api: Api, mode: str) ->
     [line] = kinds(api)
     assert line.startswith("Element 'Description' comes after 'IsZipped'")
     assert line.endswith("reads members in the contract's order and skips it")
+
+
+@pytest.mark.parametrize("mode", ["lenient", pytest.param("strict", marks=STRICT)])
+@pytest.mark.parametrize(("word", "value"), [("1", True), ("0", False), (" true ", True)])
+def test_xml_booleans_are_xml_schema_words_including_1_and_0(
+    api: Api, mode: str, word: str, value: bool
+) -> None:
+    # XmlConvert.ToBoolean reads true, false, 1 and 0 (xs:boolean): the contract's XML form.
+    body = xml(f"<IsEncrypted>{word}</IsEncrypted><IsZipped>{word}</IsZipped>")
+
+    response = api.put_info(
+        "Person", 1, body, "application/xml", headers={"Accept": "application/json"}
+    )
+
+    assert response.status_code == 200, response.get_data()
+    assert (response.get_json()["IsZipped"], response.get_json()["IsEncrypted"]) == (value,) * 2
+    assert kinds(api) == []
+
+
+@pytest.mark.parametrize("mode", ["lenient", pytest.param("strict", marks=STRICT)])
+@pytest.mark.parametrize("word", ["True", "yes", "2"])
+def test_an_xml_boolean_outside_xml_schema_is_refused(api: Api, mode: str, word: str) -> None:
+    body = xml(f"<Description>x</Description><IsZipped>{word}</IsZipped>")
+
+    response = api.put_info("Person", 1, body, "application/xml")
+
+    assert_error(response, 400, "ArgumentException", "IsZipped")
+    assert api.info("Person", 1).get_json()["Description"] == ""
 
 
 def test_an_unknown_xml_element_is_ignored_and_noted(api: Api) -> None:

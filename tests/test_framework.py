@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mockso.core.framework import FORMATTERS
@@ -47,3 +49,9 @@ def test_deviations_keep_their_order_and_give_their_lines() -> None:
 def test_an_unknown_kind_is_a_bug_not_a_silent_line() -> None:
     with pytest.raises(KeyError):
         deviation("no-such-rule", "x")
+
+
+def test_every_rule_is_in_the_faithful_page() -> None:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "faithful.md").read_text()
+
+    assert [kind for kind in RULES if f"| `{kind}` |" not in page] == []

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from mockso.core import dates
 from mockso.core.framework import FORMATTERS
 from mockso.core.framework import Deviations
 from mockso.core.framework import Formatter
@@ -37,7 +38,11 @@ def bind(schema: Schema, value: Any, formatter: str, deviations: Deviations) -> 
 
 def in_order(schema: Schema, value: Any, deviations: Deviations, where: str = "") -> Any:
     """An XML body's members as DataContractSerializer reads them: in the contract's order
-    (that of ``properties``); a member that comes after a later one is skipped and noted."""
+    (that of ``properties``), a member that comes after a later one skipped and noted, and
+    booleans by XML Schema's words (``true``, ``false``, ``1``, ``0``), as ``XmlConvert`` reads
+    them. The words are the contract's own XML form, so they are no deviation."""
+    if schema.get("type") == "boolean" and isinstance(value, str):
+        return _XSD_BOOLEANS.get(value.strip(" \t\n\r"), value)
     properties = _properties(schema)
     if not isinstance(value, dict) or not properties:
         return value
@@ -61,6 +66,10 @@ def in_order(schema: Schema, value: Any, deviations: Deviations, where: str = ""
     return result
 
 
+# XML Schema's boolean lexical space; XmlConvert.ToBoolean trims XML whitespace first.
+_XSD_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
+
+
 class _Binder:
     def __init__(self, formatter: Formatter, deviations: Deviations) -> None:
         self.formatter = formatter
@@ -75,6 +84,8 @@ class _Binder:
             return {key: self.value(extra, item, f"{where}{key}.") for key, item in value.items()}
         if self.formatter.coerce or (self.formatter.enums and schema.get("enum")):
             return self.primitive(schema, value, where.rstrip("."))
+        if self.formatter.texts and isinstance(value, str):
+            return self.text(schema, value, where.rstrip("."))
         return value
 
     def members(
@@ -110,8 +121,20 @@ class _Binder:
             result[name] = self.value(node, item, f"{where}{name}.")
         return result
 
+    def text(self, schema: Schema, value: str, where: str) -> Any:
+        """A form field's text as Json.NET reads it: booleans in any case, dates in its forms.
+        The contract's own forms (``true``, RFC 3339) stay text for the schema to type."""
+        kind, words = schema.get("type"), value.strip()
+        if kind == "boolean" and words not in _TRUTH and words.lower() in _TRUTH:
+            return self.primitive(schema, value, where)
+        if kind == "string" and schema.get("format") == "date-time":
+            return self.primitive(schema, value, where)
+        return value
+
     def primitive(self, schema: Schema, value: Any, where: str) -> Any:
         """Json.NET's conversions of one primitive into the schema's type."""
+        if _is_date(schema) and isinstance(value, str):
+            return self.date(value, where)
         converted = _convert(schema, value)
         if converted is not _SAME:
             self.deviations.add(
@@ -123,8 +146,38 @@ class _Binder:
             return converted
         return value
 
+    def date(self, value: str, where: str) -> str:
+        """A date text in a form Json.NET reads but the contract's format does not, rewritten
+        in the contract's form; other text is left for the contract to refuse."""
+        if _date_time_text(value):
+            return value
+        found = dates.read_json_net_date(value)
+        if found is None:
+            return value
+        text = dates.format_datetime(found)
+        self.deviations.add(
+            "date-text",
+            f"Member '{where}' is a date-time (yyyy-MM-ddTHH:mm:ss[.fffffff][+hh:mm]) in the "
+            f"contract, not {json.dumps(value, ensure_ascii=False)}",
+            value=json.dumps(text),
+        )
+        return text
+
 
 _SAME = object()
+
+
+def _is_date(schema: Schema) -> bool:
+    return schema.get("type") == "string" and schema.get("format") == "date-time"
+
+
+def _date_time_text(value: str) -> bool:
+    """Whether the contract's date-time reading (mockso's own) already takes ``value``."""
+    try:
+        dates.parse_datetime(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _convert(schema: Schema, value: Any) -> Any:

@@ -23,6 +23,7 @@ __all__ = [
     "format_datetime",
     "http_date",
     "parse_datetime",
+    "read_json_net_date",
     "resolve_zone",
     "zone_named",
 ]
@@ -111,6 +112,55 @@ def parse_datetime(text: str) -> datetime:
         return whole + timedelta(microseconds=(ticks + 5) // 10)
     except (ValueError, OverflowError) as error:
         raise ValueError(f"{text!r} is not a valid date-time: {error}") from None
+
+
+# What Json.NET reads into a DateTime besides the round-trip text: its Microsoft form
+# ``/Date(ms±hhmm)/``, then whatever DateTime.TryParse takes in the invariant culture. Of the
+# latter mockso takes the forms clients send: ISO dates with a space or no seconds, slashes,
+# the US month/day/year order, and RFC 1123 (HTTP dates).
+_MICROSOFT_DATE = re.compile(r"/Date\((?P<ms>-?\d{1,15})(?P<offset>[+-]\d{4})?\)/")
+_LOOSE_ISO = re.compile(
+    r"(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})"
+    r"(?:[Tt ](?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?))?"
+    r"(?P<offset>[Zz]|[+-]\d{2}:\d{2})?"
+)
+_US_DATE = re.compile(
+    r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})"
+    r"(?: (?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?: ?(?P<half>[AaPp][Mm]))?)?"
+)
+
+
+def read_json_net_date(text: str) -> datetime | None:
+    """A date-time text the contract's format refuses but Json.NET reads, as an aware datetime
+    (no offset: UTC, as :func:`parse_datetime` takes it); None when Json.NET would refuse it too."""
+    text = text.strip()
+    found = _MICROSOFT_DATE.fullmatch(text)
+    if found:  # the offset only says how it was displayed: the milliseconds are UTC
+        try:
+            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(found["ms"]))
+        except OverflowError:
+            return None
+    try:
+        return _loose(text) or email.utils.parsedate_to_datetime(text)
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return None
+
+
+def _loose(text: str) -> datetime | None:
+    found = _LOOSE_ISO.fullmatch(text) or _US_DATE.fullmatch(text)
+    if found is None:
+        return None
+    parts = found.groupdict()
+    hour, minute, second = ([float(n) for n in (parts["time"] or "0:0").split(":")] + [0.0])[:3]
+    if second >= 60:
+        return None
+    if parts.get("half"):
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if parts["half"].lower() == "pm" else 0)
+    whole = datetime(int(parts["y"]), int(parts["m"]), int(parts["d"]), int(hour), int(minute))
+    zone = _parse_offset(parts.get("offset"), text)
+    return whole.replace(tzinfo=zone) + timedelta(seconds=second)
 
 
 def _parse_offset(offset: str | None, text: str) -> tzinfo:

@@ -76,6 +76,13 @@ RULES: dict[str, FrameworkRule] = {
         ),
         FrameworkRule("coercion", "the real server converts it to {value}", _JSON),
         FrameworkRule(
+            "date-text",
+            "the real server's Json.NET reads it as {value}",
+            "Json.NET ReadDateTimeString: its ISO and /Date(ms)/ forms, then DateTime.TryParse "
+            "in the invariant culture (mockso takes the common forms of it)",
+            chosen=True,
+        ),
+        FrameworkRule(
             "xml-order",
             "DataContractSerializer reads members in the contract's order and skips it",
             _XML,
@@ -96,15 +103,24 @@ class Formatter:
     # Json.NET's StringEnumConverter reads enum names in any case and numbers (forms too);
     # DataContractSerializer wants the exact name.
     enums: bool
+    # Json.NET reads text into a boolean in any letter case, and into a date in its wider
+    # forms (forms too); DataContractSerializer wants XML Schema's lexical forms.
+    texts: bool
     # The rule kind of a member the contract does not list (ignored either way).
     unknown: str
 
 
 FORMATTERS = {
-    "json": Formatter(ignore_case=True, coerce=True, enums=True, unknown="unknown-property"),
+    "json": Formatter(
+        ignore_case=True, coerce=True, enums=True, texts=True, unknown="unknown-property"
+    ),
     # Web API reads a form into a JObject and binds it with Json.NET.
-    "form": Formatter(ignore_case=True, coerce=False, enums=True, unknown="unknown-property"),
-    "xml": Formatter(ignore_case=False, coerce=False, enums=False, unknown="xml-unknown"),
+    "form": Formatter(
+        ignore_case=True, coerce=False, enums=True, texts=True, unknown="unknown-property"
+    ),
+    "xml": Formatter(
+        ignore_case=False, coerce=False, enums=False, texts=False, unknown="xml-unknown"
+    ),
 }
 
 
