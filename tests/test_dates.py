@@ -249,6 +249,8 @@ def test_json_net_date_forms_are_read(text: str, instant: datetime) -> None:
         "21.11.2017",
         "/Date(99999999999999999)/",
         "2017-11-21T09:40+25:00",
+        "0001-01-01 00:00+01:00",
+        "9999-12-31 23:59-01:00",
     ],
 )
 def test_what_json_net_would_refuse_is_none(text: str) -> None:
@@ -260,3 +262,15 @@ def test_reading_json_net_dates_never_raises(text: str) -> None:
     found = dates.read_json_net_date(text)
 
     assert found is None or found.utcoffset() is not None
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:01", "9999-12-31T23:30:00-01:00"])
+def test_an_instant_outside_the_years_1_to_9999_in_utc_is_refused(text: str) -> None:
+    # .NET's DateTimeOffset refuses these too; accepted, they could not be written in UTC.
+    with pytest.raises(ValueError, match="outside years 1 to 9999"):
+        dates.parse_datetime(text)
+
+
+def test_the_first_instant_itself_is_a_date() -> None:
+    assert dates.parse_datetime("0001-01-01T00:00:00Z").year == 1
+    assert dates.parse_datetime("0001-01-01T01:00:00+01:00").year == 1

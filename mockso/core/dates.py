@@ -109,9 +109,19 @@ def parse_datetime(text: str) -> datetime:
         whole = datetime.fromisoformat(f"{match['date']}T{match['time']}").replace(tzinfo=zone)
         # Ticks are 100 ns; (ticks + 5) // 10 rounds half up, and may carry into the next second.
         ticks = int((match["fraction"] or "0").ljust(7, "0"))
-        return whole + timedelta(microseconds=(ticks + 5) // 10)
+        return _in_range(whole + timedelta(microseconds=(ticks + 5) // 10))
     except (ValueError, OverflowError) as error:
         raise ValueError(f"{text!r} is not a valid date-time: {error}") from None
+
+
+def _in_range(value: datetime) -> datetime:
+    """``value`` if its instant lies within years 1 to 9999 in UTC too, as .NET's DateTimeOffset
+    requires (``0001-01-01T00:00:00+01:00`` is before the first instant); else ValueError."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the instant is outside years 1 to 9999 in UTC") from None
+    return value
 
 
 # What Json.NET reads into a DateTime besides the round-trip text: its Microsoft form
@@ -141,7 +151,7 @@ def read_json_net_date(text: str) -> datetime | None:
         except OverflowError:
             return None
     try:
-        return _loose(text) or email.utils.parsedate_to_datetime(text)
+        return _in_range(_loose(text) or email.utils.parsedate_to_datetime(text))
     except (ValueError, TypeError, IndexError, OverflowError):
         return None
 
