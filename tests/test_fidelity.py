@@ -376,9 +376,7 @@ def test_a_date_in_a_form_json_net_reads_is_taken_and_noted(api: Api, sent: str,
 
 
 @pytest.mark.parametrize("mode", ["lenient", pytest.param("strict", marks=STRICT)])
-@pytest.mark.parametrize(
-    "sent", ["yesterday", "2017-11-31", "21.11.2017", "", "0001-01-01T00:00:00+01:01"]
-)
+@pytest.mark.parametrize("sent", ["yesterday", "2017-11-31", "21.11.2017", ""])
 def test_a_date_json_net_cannot_read_is_refused(api: Api, mode: str, sent: str) -> None:
     response = api.put_info("Person", 1, {"Description": "x", "CreatedDate": sent})
 
@@ -387,14 +385,15 @@ def test_a_date_json_net_cannot_read_is_refused(api: Api, mode: str, sent: str) 
 
 
 @pytest.mark.parametrize("mode", ["lenient", pytest.param("strict", marks=STRICT)])
-def test_a_form_date_before_the_first_instant_is_a_400_not_a_crash(api: Api, mode: str) -> None:
-    # Found by the stateful fuzzing: year 1 at +01:01 is before 0001-01-01 in UTC.
+def test_a_form_date_before_the_first_instant_is_clamped_not_a_crash(api: Api, mode: str) -> None:
+    # Found by the stateful fuzzing: year 1 at +01:01 is before 0001-01-01 in UTC. Json.NET
+    # clamps it to DateTime.MinValue; the server keeps its own dates anyway.
     body = b"Description=x&CreatedDate=0001-01-01T00%3A00%3A00%2B01%3A01"
 
     response = api.put_info("Person", 1, body, "application/x-www-form-urlencoded")
 
-    assert_error(response, 400, "ArgumentException", "outside years 1 to 9999")
-    assert api.info("Person", 1).get_json()["Description"] == ""
+    assert response.status_code == 200, response.get_data()
+    assert api.info("Person", 1).get_json()["Description"] == "x"
 
 
 @STRICT

@@ -115,13 +115,18 @@ def parse_datetime(text: str) -> datetime:
 
 
 def _in_range(value: datetime) -> datetime:
-    """``value`` if its instant lies within years 1 to 9999 in UTC too, as .NET's DateTimeOffset
-    requires (``0001-01-01T00:00:00+01:00`` is before the first instant); else ValueError."""
+    """``value``, or the first or last instant (years 1 and 9999, UTC) when it lies beyond them in
+    UTC (``0001-01-01T00:00:00+01:00``): Json.NET clamps such a date to DateTime.MinValue or
+    MaxValue instead of refusing it, and mockso must be able to write it in UTC."""
     try:
         value.astimezone(UTC)
     except OverflowError:
-        raise ValueError("the instant is outside years 1 to 9999 in UTC") from None
+        return _FIRST if value.year == 1 else _LAST
     return value
+
+
+_FIRST = datetime.min.replace(tzinfo=UTC)
+_LAST = datetime.max.replace(tzinfo=UTC)
 
 
 # What Json.NET reads into a DateTime besides the round-trip text: its Microsoft form
