@@ -124,11 +124,11 @@ class _Binder:
     def text(self, schema: Schema, value: str, where: str) -> Any:
         """A form field's text as Json.NET reads it: booleans in any case, dates in its forms.
         The contract's own forms (``true``, RFC 3339) stay text for the schema to type."""
-        kind, words = schema.get("type"), value.strip()
-        if kind == "boolean" and words not in _TRUTH and words.lower() in _TRUTH:
+        words = value.strip()
+        if schema.get("type") == "boolean" and words not in _TRUTH and words.lower() in _TRUTH:
             return self.primitive(schema, value, where)
-        if kind == "string" and schema.get("format") == "date-time":
-            return self.primitive(schema, value, where)
+        if _is_date(schema):
+            return self.date(value, where)
         return value
 
     def primitive(self, schema: Schema, value: Any, where: str) -> Any:
